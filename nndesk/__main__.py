@@ -1,0 +1,3 @@
+from nndesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""The NumPy engine: specs, layers, losses, optimizers, the network, the trainer, model files.
+
+Nothing here imports Qt; the window, the command line and scripts are all clients.
+
+    >>> from nndesk.engine import load_preset, build_network, Trainer
+    >>> net = build_network(load_preset("xor"))
+"""
+
+from .modelfile import ModelFileError, load_model, save_model
+from .network import Network, build_network
+from .presets import UnknownPresetError, list_presets, load_preset
+from .spec import Problem, SpecError, choices, default_spec, describe, normalize, validate
+from .trainer import Trainer, TrainingFailed
+
+__all__ = [
+    "ModelFileError", "Network", "Problem", "SpecError", "Trainer", "TrainingFailed",
+    "UnknownPresetError", "build_network", "choices", "default_spec", "describe",
+    "list_presets", "load_model", "load_preset", "normalize", "save_model", "validate",
+]

@@ -1,0 +1,152 @@
+"""A feed-forward network built from a spec.
+
+All parameters sit in one flat vector and all gradients in another; each layer holds
+reshaped views into them. Optimizers then update every parameter with a few whole-vector
+operations, and a model file is a handful of named views of the same memory.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .layers import Dense, make_layer
+from .losses import LOSSES
+from .spec import check
+
+
+def seed_sequences(seed: int) -> list[np.random.SeedSequence]:
+    """Independent streams for weight init, dropout and shuffling/augmentation."""
+    return np.random.SeedSequence(seed).spawn(3)
+
+
+class Network:
+    def __init__(self, spec: dict, dtype=np.float32, initialize: bool = True):
+        self.spec = check(spec)
+        self.dtype = np.dtype(dtype)
+        self.input_shape = tuple(self.spec["input_shape"])
+        self.input_size = math.prod(self.input_shape)
+        self.layers = [make_layer(cfg) for cfg in self.spec["layers"]]
+        self.loss = LOSSES[self.spec["loss"]]
+        self.metadata: dict = {}
+
+        size = self.input_size
+        for layer in self.layers:
+            size = layer.build(size)
+        self.output_size = size
+        total = sum(layer.param_count for layer in self.layers)
+        self.params = np.zeros(total, dtype=self.dtype)
+        self.grads = np.zeros(total, dtype=self.dtype)
+
+        init_seq, dropout_seq, _ = seed_sequences(self.spec["seed"])
+        init_rng = np.random.default_rng(init_seq) if initialize else None
+        dropout_rng = np.random.default_rng(dropout_seq)
+        offset = 0
+        self.decay_slices: list[slice] = []
+        for layer in self.layers:
+            n = layer.param_count
+            layer.bind(self.params[offset:offset + n], self.grads[offset:offset + n], init_rng,
+                       self.spec["initializer"])
+            if isinstance(layer, Dense):
+                self.decay_slices.append(slice(offset, offset + layer.input_size * layer.output_size))
+            else:
+                layer.rng = dropout_rng
+            offset += n
+        # Layers before the first one with parameters need no input gradient.
+        self._first_trainable = next((i for i, l in enumerate(self.layers) if l.param_count), 0)
+        self._fused = self.loss.fused_activation == self.spec["layers"][-1].get("activation")
+
+    # --- inference -----------------------------------------------------------------
+
+    @property
+    def num_classes(self) -> int:
+        return 2 if self.output_size == 1 else self.output_size
+
+    def _as_batch(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.shape == self.input_shape:
+            x = x[None]
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.input_size:
+            raise ValueError(f"expected inputs shaped (N, {self.input_size}) or "
+                             f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        return np.ascontiguousarray(x.reshape(len(x), -1), dtype=self.dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def predict_proba(self, x, batch_size: int = 8192) -> np.ndarray:
+        """Class probabilities (N, classes) for inputs (N, features) or (N, *input_shape)."""
+        x = self._as_batch(x)
+        out = np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]) \
+            if len(x) else np.zeros((0, self.output_size), self.dtype)
+        if self.output_size == 1:
+            return np.hstack([1.0 - out, out])
+        if self.spec["layers"][-1]["activation"] != "softmax":
+            out = np.clip(out, 0.0, None)
+            sums = out.sum(axis=1, keepdims=True)
+            out = np.divide(out, sums, out=np.full_like(out, 1.0 / out.shape[1]), where=sums > 0)
+        return out
+
+    def predict(self, x) -> np.ndarray:
+        return self.predict_proba(x).argmax(axis=1)
+
+    def evaluate(self, x, y, batch_size: int = 8192) -> tuple[float, float]:
+        """Mean loss and accuracy (fraction) on (x, y), in inference mode."""
+        x = self._as_batch(x)
+        if len(x) == 0:
+            return float("nan"), float("nan")
+        total_loss, correct = 0.0, 0
+        for i in range(0, len(x), batch_size):
+            xb, yb = x[i:i + batch_size], y[i:i + batch_size]
+            out = self.forward(xb)
+            total_loss += self.loss.value(out, self.layers[-1].z, yb) * len(xb)
+            correct += self.count_correct(out, yb)
+        return total_loss / len(x), correct / len(x)
+
+    @staticmethod
+    def count_correct(out: np.ndarray, y: np.ndarray) -> int:
+        pred = (out[:, 0] > 0.5) if out.shape[1] == 1 else out.argmax(axis=1)
+        return int(np.count_nonzero(pred == y))
+
+    # --- training ------------------------------------------------------------------
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Forward and backward on one batch; fills ``self.grads``. Returns (loss, output)."""
+        out = self.forward(x, training=True)
+        loss, grad = self.loss.value_and_delta(out, self.layers[-1].z, y)
+        last = len(self.layers) - 1
+        for i in range(last, -1, -1):
+            grad = self.layers[i].backward(grad, need_input_grad=i > self._first_trainable,
+                                           pre_activation=self._fused and i == last)
+        return loss, out
+
+    # --- weights -------------------------------------------------------------------
+
+    def named_weights(self) -> dict[str, np.ndarray]:
+        """Views of every parameter, named ``layers.{i}.weight`` / ``layers.{i}.bias``."""
+        return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
+                for name, arr in layer.weights().items()}
+
+    def named_gradients(self) -> dict[str, np.ndarray]:
+        return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
+                for name, arr in layer.gradients().items()}
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.named_weights().items()}
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        own = self.named_weights()
+        if set(weights) != set(own):
+            raise ValueError(f"expected weights {sorted(own)}, got {sorted(weights)}")
+        for k, v in weights.items():
+            if np.shape(v) != own[k].shape:
+                raise ValueError(f"{k}: expected shape {own[k].shape}, got {np.shape(v)}")
+            own[k][...] = v
+
+
+def build_network(spec: dict, dtype=np.float32) -> Network:
+    """A freshly initialised network; raises SpecError listing every problem in ``spec``."""
+    return Network(spec, dtype=dtype)

@@ -1,0 +1,194 @@
+"""Optimizers, looked up by name in ``OPTIMIZERS``.
+
+An optimizer updates the network's parameters in place. All parameters live in one flat
+vector (the layers hold views into it), so each update is a handful of whole-vector NumPy
+operations with preallocated buffers rather than a loop over tensors. ``decay_slices`` marks
+the weight matrices (not the biases) that weight decay applies to.
+
+``weight_decay`` is classic L2 (added to the gradient) for every optimizer except AdamW,
+where it is decoupled (Loshchilov & Hutter): the weights shrink by ``lr * weight_decay``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# name -> the settings it takes, with their defaults (learning_rate first).
+OPTIMIZERS: dict[str, dict[str, float]] = {
+    "sgd": {"learning_rate": 0.1, "weight_decay": 0.0},
+    "momentum": {"learning_rate": 0.05, "momentum": 0.9, "weight_decay": 0.0},
+    "nesterov": {"learning_rate": 0.05, "momentum": 0.9, "weight_decay": 0.0},
+    "rmsprop": {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "weight_decay": 0.0},
+    "adam": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0},
+    "adamw": {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01},
+}
+
+DESCRIPTIONS = {
+    "sgd": "Plain stochastic gradient descent",
+    "momentum": "SGD with classical momentum",
+    "nesterov": "SGD with Nesterov momentum",
+    "rmsprop": "Divides by a running RMS of the gradients",
+    "adam": "Adaptive moments with bias correction (Kingma & Ba)",
+    "adamw": "Adam with decoupled weight decay",
+}
+
+# (low, high, low_inclusive, high_inclusive) for each setting, used by spec validation.
+RANGES = {
+    "learning_rate": (0.0, 100.0, False, True),
+    "weight_decay": (0.0, 1.0, True, True),
+    "momentum": (0.0, 1.0, True, False),
+    "rho": (0.0, 1.0, False, False),
+    "beta1": (0.0, 1.0, True, False),
+    "beta2": (0.0, 1.0, False, False),
+    "epsilon": (0.0, 1.0, False, True),
+}
+
+
+# Running averages of gradients that stay zero decay geometrically towards subnormal numbers,
+# which make every later pass over them many times slower. Every FLUSH_EVERY steps, values
+# below FLUSH_BELOW (far under anything that moves a weight) are set to zero; in between,
+# a decay factor of 0.9 cannot take them from 1e-30 to the subnormal range (1.2e-38).
+FLUSH_EVERY = 64
+FLUSH_BELOW = 1e-30
+
+
+class Optimizer:
+    def __init__(self, size: int, dtype, settings: dict, decay_slices: list[slice]):
+        self.settings = dict(settings)
+        self.decay_slices = decay_slices
+        self.dtype = np.dtype(dtype)
+        self.steps = 0
+        self._tmp = np.empty(size, dtype=dtype)
+        self._state: list[np.ndarray] = []  # running averages, flushed of subnormals
+
+    def _flush_subnormals(self):
+        for arr in self._state:
+            np.abs(arr, out=self._tmp)
+            np.copyto(arr, 0.0, where=self._tmp < FLUSH_BELOW)
+
+    def _apply_l2(self, params, grads):
+        wd = self.settings.get("weight_decay", 0.0)
+        if wd:
+            for s in self.decay_slices:
+                grads[s] += wd * params[s]
+
+    def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        self.steps += 1
+        self._apply_l2(params, grads)
+        self._update(params, grads, lr)
+        if self._state and self.steps % FLUSH_EVERY == 0:
+            self._flush_subnormals()
+
+    def _update(self, params, grads, lr):
+        np.multiply(grads, lr, out=self._tmp)
+        params -= self._tmp
+
+
+class SGD(Optimizer):
+    pass
+
+
+class Momentum(Optimizer):
+    """v = mu * v + g;  p -= lr * v  (Nesterov: p -= lr * (g + mu * v))."""
+
+    nesterov = False
+
+    def __init__(self, size, dtype, settings, decay_slices):
+        super().__init__(size, dtype, settings, decay_slices)
+        self._velocity = np.zeros(size, dtype=dtype)
+        self._state = [self._velocity]
+
+    def _update(self, params, grads, lr):
+        mu, v, tmp = self.settings["momentum"], self._velocity, self._tmp
+        v *= mu
+        v += grads
+        if self.nesterov:
+            np.multiply(v, mu, out=tmp)
+            tmp += grads
+            tmp *= lr
+        else:
+            np.multiply(v, lr, out=tmp)
+        params -= tmp
+
+
+class Nesterov(Momentum):
+    nesterov = True
+
+
+class RMSProp(Optimizer):
+    def __init__(self, size, dtype, settings, decay_slices):
+        super().__init__(size, dtype, settings, decay_slices)
+        self._sq = np.zeros(size, dtype=dtype)
+        self._state = [self._sq]
+
+    def _update(self, params, grads, lr):
+        rho, eps, sq, tmp = self.settings["rho"], self.settings["epsilon"], self._sq, self._tmp
+        sq *= rho
+        np.square(grads, out=tmp)
+        tmp *= 1.0 - rho
+        sq += tmp
+        np.sqrt(sq, out=tmp)
+        tmp += eps
+        np.divide(grads, tmp, out=tmp)
+        tmp *= lr
+        params -= tmp
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, the same arithmetic as PyTorch's.
+
+    The moments are kept unnormalised (m' = m / (1 - beta1), v' = v / (1 - beta2)), which
+    saves two passes over the parameters per step; the constants fold into one scale.
+    """
+
+    decoupled = False
+
+    def __init__(self, size, dtype, settings, decay_slices):
+        super().__init__(size, dtype, settings, decay_slices)
+        self._m = np.zeros(size, dtype=dtype)
+        self._v = np.zeros(size, dtype=dtype)
+        self._state = [self._m, self._v]
+
+    def _apply_l2(self, params, grads):
+        if not self.decoupled:
+            super()._apply_l2(params, grads)
+            return
+        wd = self.settings["weight_decay"]
+        if wd:
+            for s in self.decay_slices:
+                params[s] *= 1.0 - self._lr * wd
+
+    def step(self, params, grads, lr):
+        self._lr = lr
+        super().step(params, grads, lr)
+
+    def _update(self, params, grads, lr):
+        b1, b2, eps = self.settings["beta1"], self.settings["beta2"], self.settings["epsilon"]
+        t = self.steps
+        s = np.sqrt((1.0 - b2) / (1.0 - b2**t))
+        scale = lr * (1.0 - b1) / ((1.0 - b1**t) * s)
+        m, v, tmp = self._m, self._v, self._tmp
+        m *= b1
+        m += grads
+        np.square(grads, out=tmp)
+        v *= b2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += eps / s
+        np.divide(m, tmp, out=tmp)
+        tmp *= scale
+        params -= tmp
+
+
+class AdamW(Adam):
+    decoupled = True
+
+
+_CLASSES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "rmsprop": RMSProp,
+            "adam": Adam, "adamw": AdamW}
+
+
+def make_optimizer(settings: dict, size: int, dtype, decay_slices: list[slice]) -> Optimizer:
+    name = settings["name"]
+    values = {k: v for k, v in settings.items() if k != "name"}
+    return _CLASSES[name](size, dtype, values, decay_slices)

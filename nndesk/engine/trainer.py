@@ -1,0 +1,217 @@
+"""The training loop: plain Python, no Qt.
+
+``Trainer.run`` shuffles each epoch, steps through mini-batches and reports events (plain,
+JSON-serializable dicts) to its listeners, which are called on the training thread between
+batches. Another thread may call ``request_stop``, ``pause``, ``resume`` and
+``set_learning_rate`` at any time; they take effect before the next batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Callable
+
+import numpy as np
+
+from .network import Network, seed_sequences
+from .optimizers import make_optimizer
+from .schedules import scheduled_rate
+
+Listener = Callable[[dict], None]
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                "learning_rate", "seconds")
+
+
+class TrainingFailed(RuntimeError):
+    """Training stopped on an error a person can act on; the message says what to try."""
+
+
+def new_history() -> dict:
+    return {**{k: [] for k in HISTORY_KEYS}, "batch_loss": []}
+
+
+class Trainer:
+    def __init__(self, net: Network, x_train, y_train, x_val=None, y_val=None,
+                 listeners: list[Listener] | tuple = (), augment: Augment | None = None,
+                 epochs: int | None = None, batch_size: int | None = None,
+                 learning_rate: float | None = None):
+        training = net.spec["training"]
+        self.net = net
+        self.x = np.ascontiguousarray(x_train, dtype=net.dtype).reshape(len(x_train), -1)
+        self.y = np.ascontiguousarray(y_train, dtype=np.int64)
+        if len(self.x) != len(self.y) or len(self.x) == 0:
+            raise ValueError(f"expected as many labels as inputs (at least one), got "
+                             f"{len(self.x)} inputs and {len(self.y)} labels")
+        if self.x.shape[1] != net.input_size:
+            raise ValueError(f"the network takes {net.input_size} features per sample but the "
+                             f"data has {self.x.shape[1]}")
+        if self.y.min() < 0 or self.y.max() >= net.num_classes:
+            raise ValueError(f"labels must be 0 to {net.num_classes - 1} for this network's "
+                             f"{net.output_size} output units, got {self.y.min()} to {self.y.max()}")
+        has_val = x_val is not None and len(x_val) > 0
+        self.x_val = np.asarray(x_val, dtype=net.dtype).reshape(len(x_val), -1) if has_val else None
+        self.y_val = np.asarray(y_val, dtype=np.int64) if has_val else None
+        self.listeners = list(listeners)
+        self.augment = augment
+        self.epochs = int(epochs or training["epochs"])
+        size = int(training["batch_size"] if batch_size is None else batch_size)
+        self.batch_size = len(self.x) if size <= 0 else min(size, len(self.x))
+        self.patience = training["early_stopping_patience"]
+        self.schedule = net.spec["schedule"]
+        self.base_lr = float(learning_rate or net.spec["optimizer"]["learning_rate"])
+        self.optimizer = make_optimizer(net.spec["optimizer"], net.params.size, net.dtype,
+                                        net.decay_slices)
+        self.rng = np.random.default_rng(seed_sequences(net.spec["seed"])[2])
+        self.history = new_history()
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+
+    # --- control from any thread ----------------------------------------------------
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._unpaused.set()
+
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    def set_learning_rate(self, lr: float) -> None:
+        """New base learning rate from the next batch on (the schedule still applies)."""
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"expected a positive learning rate, got {lr!r}")
+        self.base_lr = float(lr)
+
+    # --- the loop --------------------------------------------------------------------
+
+    def _emit(self, event: dict) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def run(self) -> dict:
+        """Train; returns {"reason", "history", "error", "train_seconds", "samples_per_second"}."""
+        self._train_seconds = 0.0
+        self._samples = 0
+        try:
+            reason = self._run()
+            error = None
+        except TrainingFailed as exc:
+            reason, error = "failed", str(exc)
+        except MemoryError:
+            reason = "failed"
+            error = ("Out of memory while training. Try a smaller batch size, fewer or narrower "
+                     "layers, or a smaller training set; the last good weights were kept.")
+        if error is not None:
+            self._emit({"event": "failed", "message": error})
+        else:
+            self._emit({"event": "finished", "reason": reason, "history": self.history})
+        return {"reason": reason, "error": error, "history": self.history,
+                "train_seconds": self._train_seconds,
+                "samples_per_second": self._samples / self._train_seconds if self._train_seconds else 0.0}
+
+    def _run(self) -> str:
+        net, n, bs = self.net, len(self.x), self.batch_size
+        batches = math.ceil(n / bs)
+        full_batch = bs == n and self.augment is None
+        buffers = {bs: np.empty((bs, self.x.shape[1]), net.dtype)}
+        last_good = net.params.copy()
+        best = (math.inf, None)
+        since_best = 0
+        self._emit({"event": "started", "epochs": self.epochs, "batches_per_epoch": batches,
+                    "samples": n, "batch_size": bs})
+        for epoch in range(self.epochs):
+            order = None if full_batch else self.rng.permutation(n)
+            loss_sum, correct, seen = 0.0, 0, 0
+            epoch_seconds, t0 = 0.0, time.perf_counter()
+            lr = self.base_lr
+            for b in range(batches):
+                if not self._unpaused.is_set():
+                    epoch_seconds += time.perf_counter() - t0
+                    self._emit({"event": "paused", "epoch": epoch + 1, "batch": b})
+                    self._unpaused.wait()
+                    t0 = time.perf_counter()
+                    if not self._stop.is_set():
+                        self._emit({"event": "resumed", "epoch": epoch + 1, "batch": b})
+                if self._stop.is_set():
+                    self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
+                    return "stopped"
+                if full_batch:
+                    xb, yb = self.x, self.y
+                else:
+                    idx = order[b * bs:(b + 1) * bs]
+                    buf = buffers.get(len(idx))
+                    if buf is None:
+                        buf = buffers[len(idx)] = np.empty((len(idx), self.x.shape[1]), net.dtype)
+                    xb = np.take(self.x, idx, axis=0, out=buf)
+                    yb = self.y[idx]
+                    if self.augment is not None:
+                        xb = self.augment(xb, self.rng)
+                lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches, self.epochs)
+                loss, out = net.train_step(xb, yb)
+                if not math.isfinite(loss):
+                    self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
+                    self._fail_non_finite(loss, epoch, b, last_good, lr)
+                self.optimizer.step(net.params, net.grads, lr)
+                m = len(yb)
+                seen += m
+                loss_sum += loss * m
+                correct += net.count_correct(out, yb)
+                self.history["batch_loss"].append(loss)
+                if self.listeners:
+                    elapsed = epoch_seconds + time.perf_counter() - t0
+                    self._emit({"event": "batch", "epoch": epoch + 1, "batch": b + 1,
+                                "batches": batches, "loss": loss, "learning_rate": lr,
+                                "samples_per_second": seen / elapsed if elapsed > 0 else 0.0})
+            epoch_seconds += time.perf_counter() - t0
+            self._finish_time(epoch_seconds, seen)
+            if not np.isfinite(net.params).all():
+                self._fail_non_finite(math.nan, epoch, batches - 1, last_good, lr)
+            last_good[...] = net.params
+            val_loss, val_acc = (net.evaluate(self.x_val, self.y_val) if self.x_val is not None
+                                 else (None, None))
+            record = {"epoch": epoch + 1, "train_loss": loss_sum / seen,
+                      "train_accuracy": correct / seen, "val_loss": val_loss,
+                      "val_accuracy": val_acc, "learning_rate": lr, "seconds": epoch_seconds}
+            for key in HISTORY_KEYS:
+                self.history[key].append(record[key])
+            self._emit({"event": "epoch", "epochs": self.epochs,
+                        "samples_per_second": seen / epoch_seconds if epoch_seconds else 0.0,
+                        **record})
+            if self.patience and val_loss is not None:
+                if val_loss < best[0]:
+                    best, since_best = (val_loss, net.params.copy()), 0
+                else:
+                    since_best += 1
+                    if since_best >= self.patience:
+                        net.params[...] = best[1]
+                        return "early_stopping"
+        if self.patience and best[1] is not None:
+            net.params[...] = best[1]
+        return "completed"
+
+    def _finish_time(self, seconds: float, samples: int) -> None:
+        self._train_seconds += seconds
+        self._samples += samples
+
+    def _fail_non_finite(self, loss, epoch, batch, last_good, lr) -> None:
+        kept = "the current weights were kept"
+        if not np.isfinite(self.net.params).all():
+            self.net.params[...] = last_good
+            done = len(self.history["epoch"])
+            kept = (f"the weights from the end of epoch {done} were restored" if done
+                    else "the initial weights were restored")
+        raise TrainingFailed(
+            f"Training stopped at epoch {epoch + 1}, batch {batch + 1}: the loss became {loss} "
+            f"(not a finite number); {kept}. Try a smaller learning rate (it was {lr:g}), "
+            f"a smaller-scale initializer, or a loss that suits the output layer.")
