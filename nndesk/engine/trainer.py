@@ -104,7 +104,8 @@ class Trainer:
         self._train_seconds = 0.0
         self._samples = 0
         try:
-            reason = self._run()
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                reason = self._run()
             error = None
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)

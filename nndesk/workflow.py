@@ -1,0 +1,116 @@
+"""Training and evaluation as the command line and the window both do them (no Qt).
+
+``prepare`` turns a spec and a dataset into a network and a ready trainer (validation split,
+optional subset, augmentation); ``model_metadata`` gathers what a model file records about
+the data. Keeping this in one place means the CLI and the GUI train exactly the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data import Dataset, load_dataset, split_validation
+from .engine import Network, Trainer, build_network
+from .engine.spec import check
+
+MNIST_PREPROCESSING = {
+    "kind": "mnist",
+    "image_shape": [28, 28],
+    "scale": "pixel / 255, ink bright on a dark background",
+    "canvas": "crop to the ink, scale the longer side to 20 px (area averaging), "
+              "centre of mass at the centre of 28x28",
+}
+
+
+def preprocessing_for(dataset: Dataset) -> dict:
+    if dataset.image_shape == (28, 28):
+        return dict(MNIST_PREPROCESSING)
+    if dataset.image_shape is not None:
+        return {"kind": "image", "image_shape": list(dataset.image_shape), "scale": "pixel / 255"}
+    return {"kind": "none"}
+
+
+def check_compatible(net: Network, dataset: Dataset) -> None:
+    """ValueError with a plain message when the network cannot take this dataset."""
+    features = dataset.x_train.shape[1]
+    if features != net.input_size:
+        raise ValueError(f"the network takes {net.input_size} inputs per sample (input_shape "
+                         f"{list(net.input_shape)}) but dataset {dataset.name!r} has {features}")
+    classes = len(dataset.class_names)
+    if net.output_size != classes and not (net.output_size == 1 and classes == 2):
+        raise ValueError(f"the output layer has {net.output_size} units but dataset "
+                         f"{dataset.name!r} has {classes} classes; make the last dense layer "
+                         f"{classes} units wide")
+
+
+@dataclass
+class Prepared:
+    net: Network
+    trainer: Trainer
+    dataset: Dataset
+    x_val: np.ndarray
+    y_val: np.ndarray
+    notes: list[str] = field(default_factory=list)
+
+
+def make_augment(spec: dict, dataset: Dataset):
+    """The trainer's augmentation callable, or None when the spec does not ask for it."""
+    if not spec["training"]["augment"]:
+        return None
+    if dataset.image_shape is None:
+        raise ValueError("augmentation needs image data; this dataset has no image shape")
+    from .data.augment import augment_batch
+
+    shape = dataset.image_shape
+    return lambda x, rng: augment_batch(x, rng, image_shape=shape)
+
+
+def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = None,
+            listeners=(), net: Network | None = None) -> Prepared:
+    """A network built from ``spec`` (or ``net`` to continue training it) and its trainer."""
+    spec = check(spec)
+    dataset = dataset or load_dataset(spec["dataset"])
+    net = net or build_network(spec)
+    check_compatible(net, dataset)
+    x, y = dataset.x_train, dataset.y_train
+    notes = []
+    if subset is not None and 0 < subset < len(x):
+        keep = np.random.default_rng(spec["seed"]).permutation(len(x))[:subset]
+        keep.sort()
+        x, y = x[keep], y[keep]
+        notes.append(f"training on a random subset of {subset} samples")
+    x_tr, y_tr, x_val, y_val = split_validation(x, y, spec["training"]["validation_split"],
+                                                spec["seed"])
+    trainer = Trainer(net, x_tr, y_tr, x_val, y_val, listeners=listeners,
+                      augment=make_augment(spec, dataset))
+    return Prepared(net, trainer, dataset, x_val, y_val, notes)
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:
+    return np.bincount(y_true * classes + y_pred, minlength=classes * classes).reshape(classes, classes)
+
+
+def evaluate(net: Network, dataset: Dataset) -> dict:
+    """Test-split accuracy, loss, per-class accuracy and the confusion matrix."""
+    check_compatible(net, dataset)
+    loss, accuracy = net.evaluate(dataset.x_test, dataset.y_test)
+    classes = len(dataset.class_names)
+    matrix = confusion_matrix(dataset.y_test, net.predict(dataset.x_test), classes)
+    totals = matrix.sum(axis=1)
+    per_class = np.divide(np.diag(matrix), totals, out=np.full(classes, np.nan), where=totals > 0)
+    return {
+        "accuracy": accuracy,
+        "loss": loss,
+        "samples": int(len(dataset.y_test)),
+        "class_names": list(dataset.class_names),
+        "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def model_metadata(dataset: Dataset, metrics: dict, history: dict) -> dict:
+    """Keyword arguments for ``save_model`` describing the data the model was trained on."""
+    return {"dataset": dataset.name, "class_names": list(dataset.class_names),
+            "preprocessing": preprocessing_for(dataset), "metrics": metrics, "history": history}

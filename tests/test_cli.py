@@ -1,0 +1,90 @@
+"""The command line as a person uses it: real processes, real files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nndesk.cli import main
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "nndesk", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def test_train_xor_json_summary_and_evaluate(tmp_path):
+    out = tmp_path / "xor.safetensors"
+    done = _run("train", "--preset", "xor", "--json", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    summary = lines[-1]
+    assert summary["event"] == "summary" and summary["test_accuracy"] == 1.0
+    assert summary["epochs"] == 2000 and summary["model_file"] == str(out)
+    assert summary["train_seconds"] > 0 and summary["samples_per_second"] > 0
+    assert sum(1 for line in lines if line["event"] == "epoch") == 2000
+
+    ev = _run("evaluate", str(out), "--json")
+    assert ev.returncode == 0, ev.stderr
+    report = json.loads(ev.stdout)
+    assert report["accuracy"] == 1.0 and report["per_class_accuracy"] == [1.0, 1.0]
+    assert report["confusion_matrix"] == [[2, 0], [0, 2]]
+
+
+def test_train_mnist_subset_text_output(tmp_path, capsys):
+    code = main(["train", "--preset", "deep_relu_adam", "--epochs", "1", "--subset", "3000",
+                 "--out", str(tmp_path / "m.safetensors")])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "epoch   1/1" in text and "test accuracy" in text and "saved to" in text
+    assert main(["evaluate", str(tmp_path / "m.safetensors")]) == 0
+    table = capsys.readouterr().out
+    assert "per-class accuracy" in table and "confusion matrix" in table
+
+
+def test_presets_lists_names_and_notes(capsys):
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("default") and any(line.startswith("xor ") for line in lines)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--epochs", "many"], "invalid int value: 'many'"),
+    (["train", "--preset", "nope"], "unknown preset 'nope'"),
+    (["train", "--preset", "xor", "--epochs", "0"], "training.epochs"),
+    (["train", "--preset", "xor", "--dataset", "mnist"], "784"),
+    (["train", "--dataset", "/no/such/folder"], "no such file or folder"),
+    (["evaluate", "missing.safetensors"], "cannot read the file"),
+    (["frobnicate"], "unknown command 'frobnicate'"),
+])
+def test_errors_are_one_line_on_stderr(tmp_path, args, message):
+    done = _run(*args, cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert message in done.stderr
+
+
+def test_bad_spec_file_lists_every_problem(tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"input_shape": [784], "layers": [{"type": "dense", "units": -1}],
+                                "loss": "softmax_cross_entropy", "optimizer": {"name": "sgd"}}))
+    done = _run("train", "--spec", str(spec))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "layers[0].units" in done.stderr and "softmax output layer" in done.stderr
+    spec.write_text("{not json")
+    done = _run("train", "--spec", str(spec))
+    assert "not valid JSON (line 1" in done.stderr
+
+
+def test_non_finite_training_is_an_error_with_advice(tmp_path):
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({"input_shape": [3], "dataset": "xor",
+                                "layers": [{"type": "dense", "units": 4, "activation": "linear"},
+                                           {"type": "dense", "units": 1, "activation": "linear"}],
+                                "loss": "mse", "optimizer": {"name": "sgd", "learning_rate": 90},
+                                "training": {"batch_size": 0, "epochs": 500}}))
+    done = _run("train", "--spec", str(spec), "--json")
+    assert done.returncode == 1
+    assert "smaller learning rate" in done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["reason"] == "failed"
