@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -65,7 +66,9 @@ class Trainer:
         self.base_lr = float(learning_rate or net.spec["optimizer"]["learning_rate"])
         self.optimizer = make_optimizer(net.spec["optimizer"], net.params.size, net.dtype,
                                         net.decay_slices)
-        self.rng = np.random.default_rng(seed_sequences(net.spec["seed"])[2])
+        shuffle_seq = seed_sequences(net.spec["seed"])[2]
+        self.rng = np.random.default_rng(shuffle_seq)
+        self.augment_rng = np.random.default_rng(shuffle_seq.spawn(1)[0])
         self.history = new_history()
         self._stop = threading.Event()
         self._unpaused = threading.Event()
@@ -125,7 +128,6 @@ class Trainer:
         net, n, bs = self.net, len(self.x), self.batch_size
         batches = math.ceil(n / bs)
         full_batch = bs == n and self.augment is None
-        buffers = {bs: np.empty((bs, self.x.shape[1]), net.dtype)}
         last_good = net.params.copy()
         best = (math.inf, None)
         since_best = 0
@@ -136,7 +138,7 @@ class Trainer:
             loss_sum, correct, seen = 0.0, 0, 0
             epoch_seconds, t0 = 0.0, time.perf_counter()
             lr = self.base_lr
-            for b in range(batches):
+            for b, (xb, yb) in enumerate(self._epoch_batches(order, batches)):
                 if not self._unpaused.is_set():
                     epoch_seconds += time.perf_counter() - t0
                     self._emit({"event": "paused", "epoch": epoch + 1, "batch": b})
@@ -147,17 +149,6 @@ class Trainer:
                 if self._stop.is_set():
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
                     return "stopped"
-                if full_batch:
-                    xb, yb = self.x, self.y
-                else:
-                    idx = order[b * bs:(b + 1) * bs]
-                    buf = buffers.get(len(idx))
-                    if buf is None:
-                        buf = buffers[len(idx)] = np.empty((len(idx), self.x.shape[1]), net.dtype)
-                    xb = np.take(self.x, idx, axis=0, out=buf)
-                    yb = self.y[idx]
-                    if self.augment is not None:
-                        xb = self.augment(xb, self.rng)
                 lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches, self.epochs)
                 loss, out = net.train_step(xb, yb)
                 if not math.isfinite(loss):
@@ -200,6 +191,37 @@ class Trainer:
         if self.patience and best[1] is not None:
             net.params[...] = best[1]
         return "completed"
+
+    def _epoch_batches(self, order, batches):
+        """(x, y) for each batch of an epoch, in ``order`` (None: the whole set each time).
+
+        With augmentation the next batch is gathered and distorted on a helper thread while
+        the current one trains, using the core that sits idle during the element-wise steps.
+        """
+        if order is None:
+            for _ in range(batches):
+                yield self.x, self.y
+            return
+        buffers = [np.empty((self.batch_size, self.x.shape[1]), self.net.dtype) for _ in range(2)]
+        if self.augment is None:
+            for b in range(batches):
+                yield self._gather(order, b, buffers[0])
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="nndesk-augment") as pool:
+            pending = pool.submit(self._augmented, order, 0, buffers[0])
+            for b in range(batches):
+                batch = pending.result()
+                if b + 1 < batches:
+                    pending = pool.submit(self._augmented, order, b + 1, buffers[(b + 1) % 2])
+                yield batch
+
+    def _gather(self, order, b, buffer):
+        idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+        return np.take(self.x, idx, axis=0, out=buffer[:len(idx)]), self.y[idx]
+
+    def _augmented(self, order, b, buffer):
+        xb, yb = self._gather(order, b, buffer)
+        return self.augment(xb, self.augment_rng), yb
 
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds
