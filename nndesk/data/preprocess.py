@@ -85,24 +85,29 @@ def image_to_canvas(gray: np.ndarray) -> np.ndarray:
     return np.clip((image - background) / contrast, 0.0, 1.0).astype(np.float32)
 
 
-def area_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """(n_out, n_in) matrix resampling a length by exact area averaging.
+def area_resample(image: np.ndarray, axis: int, n_out: int) -> np.ndarray:
+    """Resample one axis to ``n_out`` pixels by exact area averaging.
 
     Output pixel j averages the input over [j, j+1) * n_in / n_out, each input pixel
-    weighted by how much of it falls inside; rows sum to 1.
+    weighted by how much of it falls inside. Computed from a running sum rather than a
+    matrix product: small products wake every BLAS thread and cost far more than the sum.
     """
+    n_in = image.shape[axis]
     ratio = n_in / n_out
-    lo = np.arange(n_out)[:, None] * ratio
-    pixel = np.arange(n_in)[None, :]
-    overlap = np.minimum(lo + ratio, pixel + 1) - np.maximum(lo, pixel)
-    return (np.clip(overlap, 0.0, None) / ratio).astype(np.float32)
+    edges = np.arange(n_out + 1) * ratio
+    whole = np.minimum(np.floor(edges).astype(np.intp), n_in - 1)
+    frac = (edges - whole).reshape((-1,) + (1,) * (image.ndim - 1))
+    moved = np.moveaxis(image, axis, 0).astype(np.float64)
+    cum = np.concatenate([np.zeros((1,) + moved.shape[1:]), np.cumsum(moved, axis=0)])
+    integral = cum[whole] + frac * moved[whole]
+    return np.moveaxis((integral[1:] - integral[:-1]) / ratio, 0, axis).astype(np.float32)
 
 
 def _scale_to_box(image: np.ndarray, box: int) -> np.ndarray:
     h, w = image.shape
     scale = box / max(h, w)
     out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
-    scaled = area_matrix(h, out_h) @ image @ area_matrix(w, out_w).T
+    scaled = area_resample(area_resample(image, 0, out_h), 1, out_w)
     return np.clip(scaled / scaled.max(), 0.0, 1.0)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from nndesk import paths
 from nndesk.data import read_idx
-from nndesk.data.preprocess import (EmptyCanvasError, area_matrix, canvas_to_mnist,
+from nndesk.data.preprocess import (EmptyCanvasError, area_resample, canvas_to_mnist,
                                     canvas_to_mnist_steps, image_to_canvas)
 
 
@@ -117,10 +117,12 @@ def test_values_are_clipped_and_any_canvas_size_works():
 
 
 def test_area_resampling_is_exact():
-    m = area_matrix(5, 2)
-    assert np.allclose(m.sum(1), 1)
-    assert np.allclose(m @ np.arange(5.0), [0.8, 3.2])  # means over [0, 2.5) and [2.5, 5)
-    assert np.allclose(area_matrix(2, 4) @ np.array([1.0, 3.0]), [1, 1, 3, 3])
+    assert np.allclose(area_resample(np.arange(5.0), 0, 2), [0.8, 3.2])  # means of [0, 2.5), [2.5, 5)
+    assert np.allclose(area_resample(np.array([1.0, 3.0]), 0, 4), [1, 1, 3, 3])
+    image = np.random.default_rng(0).random((30, 17))
+    assert np.allclose(area_resample(image, 0, 10), image.reshape(10, 3, 17).mean(axis=1), atol=1e-6)
+    assert np.allclose(area_resample(image, 1, 17), image, atol=1e-6)
+    assert area_resample(image, 1, 5).sum() == pytest.approx(image.sum() * 5 / 17, rel=1e-5)
 
 
 @pytest.mark.parametrize("canvas", [np.zeros((100, 100)), np.full((50, 80), 0.04)])

@@ -1,0 +1,77 @@
+"""What the pad needs to know about a model and about MNIST (no widgets here)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+INPUTS = 784
+NO_MODEL = ("Train a network or open a model file (File > Open model...) "
+            "to see predictions.")
+
+_mnist_test: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def model_problem(net) -> str | None:
+    """Why the pad cannot use this network, or None when it can."""
+    if net.input_size != INPUTS:
+        return (f"This model takes {net.input_size} inputs, not a 28x28 image (784 inputs), "
+                f"so it cannot read a drawing. Train or open a network for 28x28 digits, "
+                f"such as the default preset on MNIST.")
+    kind = (getattr(net, "metadata", None) or {}).get("preprocessing", {}) or {}
+    kind = kind.get("kind") if isinstance(kind, dict) else None
+    if kind not in (None, "mnist"):
+        return (f"This model expects inputs prepared as {kind!r}, not 28x28 digits centred "
+                f"like MNIST's, so the pad cannot prepare a drawing for it.")
+    return None
+
+
+def class_names(net) -> list[str]:
+    """The model's class names, or "0", "1", ... when its file does not name them."""
+    names = (getattr(net, "metadata", None) or {}).get("class_names")
+    if isinstance(names, list) and len(names) == net.num_classes:
+        return [str(n) for n in names]
+    return [str(i) for i in range(net.num_classes)]
+
+
+def trained_on_mnist(net) -> bool:
+    """True unless the model file says it was trained on another dataset."""
+    dataset = (getattr(net, "metadata", None) or {}).get("dataset")
+    return dataset in (None, "", "mnist")
+
+
+def mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled MNIST test images (uint8, 10000 x 28 x 28) and labels, loaded once."""
+    global _mnist_test
+    if _mnist_test is None:
+        from nndesk.data import mnist
+
+        _, _, images, labels = mnist.load_mnist()
+        _mnist_test = (images, labels.astype(np.int64))
+    return _mnist_test
+
+
+def accuracy(net, x: np.ndarray, y: np.ndarray) -> float | None:
+    """Fraction of ``x`` the network labels as ``y``; None for no samples."""
+    if len(y) == 0:
+        return None
+    return float(np.mean(net.predict(np.asarray(x, dtype=np.float32).reshape(len(y), -1)) == y))
+
+
+def mnist_test_accuracy(net) -> tuple[float | None, str]:
+    """(accuracy, what it was measured on) for the pad's comparison with "my digits".
+
+    Uses the test accuracy recorded in the model file when there is one; otherwise
+    measures the network on the bundled MNIST test set (a fraction of a second).
+    """
+    metrics = (getattr(net, "metadata", None) or {}).get("metrics") or {}
+    recorded = metrics.get("test_accuracy") if isinstance(metrics, dict) else None
+    if not trained_on_mnist(net):
+        dataset = net.metadata.get("dataset")
+        return (float(recorded) if recorded is not None else None), f"{dataset} test set"
+    if recorded is not None:
+        return float(recorded), "MNIST test set"
+    if model_problem(net) is not None or net.num_classes != 10:
+        return None, "MNIST test set"
+    images, labels = mnist_test()
+    return accuracy(net, images.reshape(len(images), -1) / np.float32(255.0), labels), \
+        "MNIST test set"
