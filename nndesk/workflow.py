@@ -68,8 +68,13 @@ def make_augment(spec: dict, dataset: Dataset):
 
 
 def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = None,
-            listeners=(), net: Network | None = None) -> Prepared:
-    """A network built from ``spec`` (or ``net`` to continue training it) and its trainer."""
+            listeners=(), net: Network | None = None, my_digits=None,
+            my_digit_copies: int = 10) -> Prepared:
+    """A network built from ``spec`` (or ``net`` to continue training it) and its trainer.
+
+    ``my_digits`` (a ``nndesk.data.mydigits.MyDigits``) mixes the person's own digits into
+    the training part, ``my_digit_copies`` copies of each, after the validation split.
+    """
     spec = check(spec)
     dataset = dataset or load_dataset(spec["dataset"])
     net = net or build_network(spec)
@@ -83,6 +88,11 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
         notes.append(f"training on a random subset of {subset} samples")
     x_tr, y_tr, x_val, y_val = split_validation(x, y, spec["training"]["validation_split"],
                                                 spec["seed"])
+    if my_digits is not None and len(my_digits):
+        from .data.mydigits import mix_into
+
+        x_tr, y_tr = mix_into(x_tr, y_tr, my_digits, copies=my_digit_copies, seed=spec["seed"])
+        notes.append(f"{len(my_digits)} of your own digits mixed in, {my_digit_copies} copies each")
     trainer = Trainer(net, x_tr, y_tr, x_val, y_val, listeners=listeners,
                       augment=make_augment(spec, dataset))
     return Prepared(net, trainer, dataset, x_val, y_val, notes)
