@@ -48,7 +48,28 @@ class Layer:
         return cls(config)
 
 
+class _Buffers:
+    """Per-batch-size work arrays of a dense layer, reused from step to step."""
+
+    __slots__ = ("z", "a", "tmp", "dx", "ones")
+
+    def __init__(self, n, n_out, dtype, in_place):
+        self.z = np.empty((n, n_out), dtype=dtype)
+        self.a = self.z if in_place else np.empty_like(self.z)
+        self.tmp = np.empty_like(self.z)  # scratch for the activation's backward pass
+        self.dx = None  # the input gradient, made on first use (the first layer needs none)
+        self.ones = np.ones(n, dtype=dtype)  # column sums as one matrix-vector product
+
+
 class Dense(Layer):
+    """``x @ W + b``, then the activation.
+
+    In training, the products go through ``np.dot`` into preallocated arrays when the dtypes
+    match (half a microsecond less per call than ``np.matmul``, which counts at batch size 10),
+    and the bias gradient is ``ones @ dz`` (a matrix-vector product, 2x faster than a sum over
+    axis 0).
+    """
+
     kind = "dense"
 
     def __init__(self, config):
@@ -56,7 +77,8 @@ class Dense(Layer):
         self.activation = ACTIVATIONS[config.get("activation", "linear")]
         # relu, sigmoid, tanh and linear can overwrite z with a: backward needs only a.
         self._in_place = not self.activation.needs_z and self.activation.name != "softmax"
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, _Buffers] = {}
+        self._bufs: _Buffers | None = None  # those of the last training forward pass
         self.x = self.z = self.a = None
 
     def build(self, input_size):
@@ -77,23 +99,28 @@ class Dense(Layer):
             self.W[...] = w
             self.b[...] = b
 
-    def _buffers_for(self, n: int, dtype):
+    def _buffers_for(self, n: int, dtype) -> _Buffers:
         bufs = self._buffers.get(n)
-        if bufs is None or bufs[0].dtype != dtype:
-            z = np.empty((n, self.output_size), dtype=dtype)
-            a = z if self._in_place else np.empty_like(z)
-            bufs = (z, a)
+        if bufs is None or bufs.z.dtype != dtype:
             if len(self._buffers) > 3:
                 self._buffers.clear()
-            self._buffers[n] = bufs
+            bufs = self._buffers[n] = _Buffers(n, self.output_size, dtype, self._in_place)
         return bufs
 
     def forward(self, x, training):
+        W = self.W
         if training:
-            z, a = self._buffers_for(len(x), self.W.dtype)
-            np.matmul(x, self.W, out=z)
+            bufs = self._bufs
+            if bufs is None or len(bufs.z) != len(x):
+                bufs = self._bufs = self._buffers_for(len(x), W.dtype)
+            if x.dtype == W.dtype:
+                z = np.dot(x, W, out=bufs.z)
+            else:
+                z = np.matmul(x, W, out=bufs.z)
+            a = bufs.a
         else:
-            z = x @ self.W
+            self._bufs = None
+            z = x @ W
             a = z if self._in_place else np.empty_like(z)
         z += self.b
         self.x, self.z = x, z
@@ -101,6 +128,24 @@ class Dense(Layer):
         return self.a
 
     def backward(self, grad, need_input_grad=True, pre_activation=False):
+        """Gradients into ``dW``/``db``; returns dL/dx, in a work array of this layer that
+        the next training step overwrites (None when ``need_input_grad`` is false)."""
+        bufs, x = self._bufs, self.x
+        if (bufs is None or grad.shape != bufs.z.shape or grad.dtype != bufs.z.dtype
+                or x.dtype != grad.dtype):
+            return self._backward_any(grad, need_input_grad, pre_activation)
+        dz = grad if pre_activation else self.activation.backward(grad, self.z, self.a, bufs.tmp)
+        np.dot(x.T, dz, out=self.dW)
+        np.dot(bufs.ones, dz, out=self.db)
+        if not need_input_grad:
+            return None
+        dx = bufs.dx
+        if dx is None:
+            dx = bufs.dx = np.empty((len(dz), self.input_size), dtype=dz.dtype)
+        return np.dot(dz, self.W.T, out=dx)
+
+    def _backward_any(self, grad, need_input_grad, pre_activation):
+        """The same, for whatever forward/backward arrays came in (no work arrays)."""
         dz = grad if pre_activation else self.activation.backward(grad, self.z, self.a)
         np.matmul(self.x.T, dz, out=self.dW)
         np.add.reduce(dz, axis=0, out=self.db)
@@ -123,19 +168,31 @@ class Dropout(Layer):
         self.rate = float(config.get("rate", 0.5))
         self.rng = None
         self.mask = None
+        self._buffers: tuple | None = None
 
     def forward(self, x, training):
         if not training or self.rate == 0.0:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
-        self.mask = keep * np.asarray(1.0 / (1.0 - self.rate), dtype=x.dtype)
-        return x * self.mask
+        bufs = self._buffers
+        if bufs is None or bufs[0].shape != x.shape or bufs[2].dtype != x.dtype:
+            bufs = self._buffers = (np.empty(x.shape, np.float32), np.empty(x.shape, bool),
+                                    np.empty(x.shape, x.dtype), np.empty(x.shape, x.dtype))
+        uniform, keep, mask, out = bufs
+        # The same numbers, in the same order, as rng.random(x.shape, dtype=np.float32).
+        self.rng.random(dtype=np.float32, out=uniform)
+        np.greater_equal(uniform, self.rate, out=keep)
+        self.mask = np.multiply(keep, np.asarray(1.0 / (1.0 - self.rate), dtype=x.dtype), out=mask)
+        return np.multiply(x, mask, out=out)
 
     def backward(self, grad, need_input_grad=True, pre_activation=False):
         if not need_input_grad:
             return None
-        return grad if self.mask is None else grad * self.mask
+        if self.mask is None:
+            return grad
+        if grad.shape == self.mask.shape and grad.dtype == self.mask.dtype:
+            return np.multiply(grad, self.mask, out=grad)  # grad is a work array: reuse it
+        return grad * self.mask
 
 
 REQUIRED = object()

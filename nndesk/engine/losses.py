@@ -23,13 +23,50 @@ def targets_for(y: np.ndarray, n_out: int, dtype) -> np.ndarray:
     return t
 
 
+# Small read-only constants reused from batch to batch (shared by all threads).
+_EYES: dict[tuple, np.ndarray] = {}
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _eye(n_out: int, dtype) -> np.ndarray:
+    key = (n_out, dtype)
+    eye = _EYES.get(key)
+    if eye is None:
+        if len(_EYES) >= 8:
+            _EYES.clear()
+        eye = _EYES[key] = np.eye(n_out, dtype=dtype)
+        eye.flags.writeable = False
+    return eye
+
+
+def _rows(n: int) -> np.ndarray:
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) >= 8:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+        rows.flags.writeable = False
+    return rows
+
+
+def _minus_targets(out: np.ndarray, y: np.ndarray, buf: np.ndarray | None) -> np.ndarray:
+    """out - targets_for(y, ...), written into ``buf`` when it fits (same shape and dtype).
+    The one-hot rows are picked from a cached identity matrix: one call, no zero-filling."""
+    if buf is not None and (buf.shape != out.shape or buf.dtype != out.dtype):
+        buf = None
+    if out.shape[1] == 1:
+        return np.subtract(out, y.reshape(-1, 1), out=buf, dtype=out.dtype)
+    return np.subtract(out, _eye(out.shape[1], out.dtype)[y], out=buf)
+
+
 class Loss(ABC):
     name = ""
     fused_activation: str | None = None  # the delta is then with respect to the logits
 
     @abstractmethod
-    def value_and_delta(self, out, logits, y) -> tuple[float, np.ndarray]:
-        """Mean loss over the batch and dL/d(out) (dL/d(logits) when fused)."""
+    def value_and_delta(self, out, logits, y, buf=None) -> tuple[float, np.ndarray]:
+        """Mean loss over the batch and dL/d(out) (dL/d(logits) when fused). ``buf``, an
+        array shaped like ``out``, receives the delta when given."""
 
     @abstractmethod
     def value(self, out, logits, y) -> float:
@@ -41,22 +78,20 @@ class SoftmaxCrossEntropy(Loss):
     fused_activation = "softmax"
 
     def value(self, out, logits, y):
-        rows = np.arange(len(y))
-        p_true = out[rows, y]
-        if p_true.min() > 1e-30:
-            return float(-np.log(p_true).mean())
+        p_true = out[_rows(len(y)), y]
+        if np.minimum.reduce(p_true) > 1e-30:
+            return -float(np.add.reduce(np.log(p_true))) / len(y)
         # Some probabilities underflowed: use log-sum-exp on the logits.
+        rows = np.arange(len(y))
         z = logits.astype(np.float64)
         m = z.max(axis=1)
         lse = np.log(np.exp(z - m[:, None]).sum(axis=1)) + m
         return float((lse - z[rows, y]).mean())
 
-    def value_and_delta(self, out, logits, y):
-        loss = self.value(out, logits, y)
-        delta = out.copy()
-        delta[np.arange(len(y)), y] -= 1.0
+    def value_and_delta(self, out, logits, y, buf=None):
+        delta = _minus_targets(out, y, buf)
         delta *= 1.0 / len(y)
-        return loss, delta
+        return self.value(out, logits, y), delta
 
 
 class MeanSquaredError(Loss):
@@ -65,12 +100,12 @@ class MeanSquaredError(Loss):
     name = "mse"
 
     def value(self, out, logits, y):
-        diff = out - targets_for(y, out.shape[1], out.dtype)
+        diff = _minus_targets(out, y, None)
         return float(np.mean(diff * diff))
 
-    def value_and_delta(self, out, logits, y):
-        diff = out - targets_for(y, out.shape[1], out.dtype)
-        loss = float(np.mean(diff * diff))
+    def value_and_delta(self, out, logits, y, buf=None):
+        diff = _minus_targets(out, y, buf)
+        loss = float(np.vdot(diff, diff)) / diff.size
         diff *= 2.0 / diff.size
         return loss, diff
 
@@ -81,12 +116,12 @@ class SumOfSquares(Loss):
     name = "sum_of_squares"
 
     def value(self, out, logits, y):
-        diff = out - targets_for(y, out.shape[1], out.dtype)
+        diff = _minus_targets(out, y, None)
         return float(0.5 * np.einsum("ij,ij->", diff, diff) / len(y))
 
-    def value_and_delta(self, out, logits, y):
-        diff = out - targets_for(y, out.shape[1], out.dtype)
-        loss = float(0.5 * np.einsum("ij,ij->", diff, diff) / len(y))
+    def value_and_delta(self, out, logits, y, buf=None):
+        diff = _minus_targets(out, y, buf)
+        loss = 0.5 * float(np.vdot(diff, diff)) / len(y)
         diff *= 1.0 / len(y)
         return loss, diff
 

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .activations import ACTIVATIONS
 from .layers import Dense, make_layer
 from .losses import LOSSES
 from .spec import check
@@ -56,6 +57,15 @@ class Network:
         # Layers before the first one with parameters need no input gradient.
         self._first_trainable = next((i for i, l in enumerate(self.layers) if l.param_count), 0)
         self._fused = self.loss.fused_activation == self.spec["layers"][-1].get("activation")
+        # The training step's calls, looked up once.
+        last = len(self.layers) - 1
+        self._forwards = [layer.forward for layer in self.layers]
+        self._backwards = [(layer.backward, i > self._first_trainable, self._fused and i == last)
+                           for i, layer in reversed(list(enumerate(self.layers)))]
+        # Sigmoid's exp(-z) overflows to inf (harmlessly) for very negative z: silence it.
+        self._overflow_ok = any(getattr(layer, "activation", None) is ACTIVATIONS["sigmoid"]
+                                for layer in self.layers)
+        self._delta: np.ndarray | None = None  # the loss gradient's work array
 
     # --- inference -----------------------------------------------------------------
 
@@ -73,8 +83,9 @@ class Network:
         return np.ascontiguousarray(x.reshape(len(x), -1), dtype=self.dtype)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, training)
+        with np.errstate(over="ignore"):  # sigmoid's exp(-z) -> inf for very negative z is fine
+            for forward in self._forwards:
+                x = forward(x, training)
         return x
 
     def predict_proba(self, x, batch_size: int = 8192) -> np.ndarray:
@@ -114,13 +125,22 @@ class Network:
     # --- training ------------------------------------------------------------------
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Forward and backward on one batch; fills ``self.grads``. Returns (loss, output)."""
-        out = self.forward(x, training=True)
-        loss, grad = self.loss.value_and_delta(out, self.layers[-1].z, y)
-        last = len(self.layers) - 1
-        for i in range(last, -1, -1):
-            grad = self.layers[i].backward(grad, need_input_grad=i > self._first_trainable,
-                                           pre_activation=self._fused and i == last)
+        """Forward and backward on one batch; fills ``self.grads``. Returns (loss, output).
+
+        The output and the work arrays behind it are reused by the next step."""
+        if self._overflow_ok:
+            with np.errstate(over="ignore"):
+                for forward in self._forwards:
+                    x = forward(x, True)
+        else:
+            for forward in self._forwards:
+                x = forward(x, True)
+        out, delta = x, self._delta
+        if delta is None or delta.shape != out.shape or delta.dtype != out.dtype:
+            delta = self._delta = np.empty(out.shape, out.dtype)
+        loss, grad = self.loss.value_and_delta(out, self.layers[-1].z, y, delta)
+        for backward, need_input_grad, pre_activation in self._backwards:
+            grad = backward(grad, need_input_grad, pre_activation)
         return loss, out
 
     # --- weights -------------------------------------------------------------------

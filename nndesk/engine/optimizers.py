@@ -11,6 +11,8 @@ where it is decoupled (Loshchilov & Hutter): the weights shrink by ``lr * weight
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # name -> the settings it takes, with their defaults (learning_rate first).
@@ -59,33 +61,52 @@ class Optimizer:
         self.dtype = np.dtype(dtype)
         self.steps = 0
         self._tmp = np.empty(size, dtype=dtype)
+        self._mask: np.ndarray | None = None
         self._state: list[np.ndarray] = []  # running averages, flushed of subnormals
-
-    def _flush_subnormals(self):
-        for arr in self._state:
-            np.abs(arr, out=self._tmp)
-            np.copyto(arr, 0.0, where=self._tmp < FLUSH_BELOW)
 
     def _apply_l2(self, params, grads):
         wd = self.settings.get("weight_decay", 0.0)
         if wd:
             for s in self.decay_slices:
-                grads[s] += wd * params[s]
+                tmp = self._tmp[s]
+                np.multiply(params[s], wd, out=tmp)
+                grads[s] += tmp
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         self.steps += 1
+        lr = float(lr)  # a NumPy float64 scalar would make float32 passes run in float64
         self._apply_l2(params, grads)
-        self._update(params, grads, lr)
+        self._update(params, grads, self._constants(lr))
         if self._state and self.steps % FLUSH_EVERY == 0:
             self._flush_subnormals()
 
-    def _update(self, params, grads, lr):
+    def _constants(self, lr):
+        return lr
+
+    def _update(self, params, grads, lr) -> None:
         np.multiply(grads, lr, out=self._tmp)
         params -= self._tmp
 
+    def _flush_subnormals(self) -> None:
+        if self._mask is None:
+            self._mask = np.empty(self._tmp.size, dtype=bool)
+        tmp, mask = self._tmp, self._mask
+        for arr in self._state:
+            np.abs(arr, out=tmp)
+            np.greater_equal(tmp, FLUSH_BELOW, out=mask)  # False for NaN, which stays NaN
+            np.multiply(arr, mask, out=arr)  # 10x faster than np.copyto(..., where=)
+
 
 class SGD(Optimizer):
-    pass
+    def step(self, params, grads, lr):
+        # The same as Optimizer.step, with the calls inlined: at batch size 10 the update of
+        # a small network takes only a few microseconds more than the call overhead.
+        self.steps += 1
+        if self.settings.get("weight_decay"):
+            self._apply_l2(params, grads)
+        tmp = self._tmp
+        np.multiply(grads, float(lr), out=tmp)
+        params -= tmp
 
 
 class Momentum(Optimizer):
@@ -159,14 +180,20 @@ class Adam(Optimizer):
                 params[s] *= 1.0 - self._lr * wd
 
     def step(self, params, grads, lr):
-        self._lr = lr
+        self._lr = float(lr)
         super().step(params, grads, lr)
 
-    def _update(self, params, grads, lr):
+    def _constants(self, lr):
         b1, b2, eps = self.settings["beta1"], self.settings["beta2"], self.settings["epsilon"]
         t = self.steps
-        s = np.sqrt((1.0 - b2) / (1.0 - b2**t))
+        s = math.sqrt((1.0 - b2) / (1.0 - b2**t))
         scale = lr * (1.0 - b1) / ((1.0 - b1**t) * s)
+        # Python floats, not NumPy float64 scalars: with those, every pass over a float32
+        # vector would run in float64 with a conversion per element (about 5x slower).
+        return float(b1), float(b2), float(eps / s), float(scale)
+
+    def _update(self, params, grads, consts):
+        b1, b2, eps, scale = consts
         m, v, tmp = self._m, self._v, self._tmp
         m *= b1
         m += grads
@@ -174,7 +201,7 @@ class Adam(Optimizer):
         v *= b2
         v += tmp
         np.sqrt(v, out=tmp)
-        tmp += eps / s
+        tmp += eps
         np.divide(m, tmp, out=tmp)
         tmp *= scale
         params -= tmp

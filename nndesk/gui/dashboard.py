@@ -1,0 +1,230 @@
+"""The training dashboard: Train / Pause / Stop, the live learning rate, progress and curves."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .plots import TrainingPlots
+
+PROGRESS_SECONDS = 0.25
+from .widgets import Banner, SciSpinBox, error_color, format_count, format_duration
+
+
+class TrainingDashboard(QWidget):
+    trainClicked = Signal()
+    pauseClicked = Signal()
+    stopClicked = Signal()
+    learningRateEdited = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        style = self.style()
+        self.train_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Train")
+        self.train_button.setObjectName("trainButton")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.trainClicked)
+        self.pause_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), "Pause")
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.clicked.connect(self.pauseClicked)
+        self.stop_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.clicked.connect(self.stopClicked)
+        for b in (self.train_button, self.pause_button, self.stop_button):
+            b.setMinimumWidth(84)
+
+        self.lr_spin = SciSpinBox(minimum=0.0, maximum=100.0, digits=3)
+        self.lr_spin.setObjectName("liveLearningRate")
+        self.lr_spin.setKeyboardTracking(False)
+        self.lr_spin.setToolTip("Change the learning rate while training runs; it takes effect at "
+                                "the next batch (the schedule still scales it).")
+        self.lr_spin.setMinimumWidth(90)
+        self.lr_spin.editingFinished.connect(self._on_lr_edited)
+        self.subset_spin = QSpinBox()
+        self.subset_spin.setObjectName("subsetSpin")
+        self.subset_spin.setRange(0, 10_000_000)
+        self.subset_spin.setSingleStep(1000)
+        self.subset_spin.setSpecialValueText("all")
+        self.subset_spin.setToolTip("Train on only the first N training samples for a quick try; "
+                                    "'all' uses the whole training set.")
+        self.subset_spin.setMinimumWidth(90)
+
+        controls = QHBoxLayout()
+        controls.setSpacing(6)
+        controls.addWidget(self.train_button)
+        controls.addWidget(self.pause_button)
+        controls.addWidget(self.stop_button)
+        controls.addStretch(1)
+        options = QHBoxLayout()
+        options.setSpacing(6)
+        lr_label = QLabel("&Learning rate")
+        lr_label.setBuddy(self.lr_spin)
+        lr_label.setToolTip(self.lr_spin.toolTip())
+        options.addWidget(lr_label)
+        options.addWidget(self.lr_spin)
+        options.addSpacing(12)
+        subset_label = QLabel("Train on &samples")
+        subset_label.setBuddy(self.subset_spin)
+        subset_label.setToolTip(self.subset_spin.toolTip())
+        options.addWidget(subset_label)
+        options.addWidget(self.subset_spin)
+        options.addStretch(1)
+
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("trainReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
+
+        self.epoch_bar = QProgressBar()
+        self.epoch_bar.setObjectName("epochProgress")
+        self.run_bar = QProgressBar()
+        self.run_bar.setObjectName("runProgress")
+        for bar in (self.epoch_bar, self.run_bar):
+            bar.setRange(0, 1)
+            bar.setValue(0)
+            bar.setTextVisible(True)
+            bar.setFormat("")
+            bar.setMaximumHeight(18)
+            bar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.epoch_text = QLabel("Epoch –")
+        self.run_text = QLabel("Run –")
+        for label in (self.epoch_text, self.run_text):
+            label.setMinimumWidth(150)
+        progress = QGridLayout()
+        progress.setHorizontalSpacing(8)
+        progress.setVerticalSpacing(4)
+        progress.addWidget(self.epoch_text, 0, 0)
+        progress.addWidget(self.epoch_bar, 0, 1)
+        progress.addWidget(self.run_text, 1, 0)
+        progress.addWidget(self.run_bar, 1, 1)
+        progress.setColumnStretch(1, 1)
+
+        self.metrics_label = QLabel("No training yet.")
+        self.metrics_label.setObjectName("metricsLabel")
+        self.metrics_label.setWordWrap(True)
+        self.metrics_label.setTextFormat(Qt.TextFormat.RichText)
+
+        self.banner = Banner()
+        self.plots = TrainingPlots()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.setSpacing(6)
+        layout.addLayout(controls)
+        layout.addLayout(options)
+        layout.addWidget(self.reason_label)
+        layout.addLayout(progress)
+        layout.addWidget(self.metrics_label)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.plots, 1)
+
+        self._run_start = 0.0
+        self._last_progress = 0.0
+        self._epochs = 1
+        self._batches = 1
+        self.set_state("idle")
+
+    # --- state ------------------------------------------------------------------------
+
+    def set_state(self, state: str) -> None:
+        """'idle' | 'training' | 'paused' | 'stopping'."""
+        running = state in ("training", "paused", "stopping")
+        self.pause_button.setEnabled(state in ("training", "paused"))
+        self.stop_button.setEnabled(state in ("training", "paused"))
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        icon = QStyle.StandardPixmap.SP_MediaPlay if state == "paused" else QStyle.StandardPixmap.SP_MediaPause
+        self.pause_button.setIcon(self.style().standardIcon(icon))
+        self.lr_spin.setEnabled(state in ("training", "paused"))
+        self.subset_spin.setEnabled(not running)
+        if running:
+            self.train_button.setEnabled(False)
+
+    def set_train_enabled(self, enabled: bool, reason: str = "") -> None:
+        self.train_button.setEnabled(enabled)
+        self.train_button.setToolTip("Train a new network from the form (F5)" if enabled else reason)
+        self.reason_label.setText(reason)
+        self.reason_label.setStyleSheet(f"color: {error_color(self)};")
+        self.reason_label.setVisible(bool(reason) and not enabled)
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Show the rate in use unless the person is editing it."""
+        if not self.lr_spin.hasFocus():
+            self.lr_spin.blockSignals(True)
+            self.lr_spin.setValue(lr)
+            self.lr_spin.blockSignals(False)
+
+    def _on_lr_edited(self) -> None:
+        value = self.lr_spin.value()
+        if self.lr_spin.isEnabled() and value > 0:
+            self.learningRateEdited.emit(value)
+
+    # --- progress -----------------------------------------------------------------------
+
+    def begin_run(self, event: dict) -> None:
+        self._run_start = time.perf_counter()
+        self._last_progress = 0.0
+        self._epochs = max(int(event.get("epochs", 1)), 1)
+        self._batches = max(int(event.get("batches_per_epoch", 1)), 1)
+        self.epoch_bar.setRange(0, self._batches)
+        self.epoch_bar.setValue(0)
+        self.run_bar.setRange(0, self._epochs * self._batches)
+        self.run_bar.setValue(0)
+        self.epoch_text.setText(f"Epoch 1 of {self._epochs}")
+        self.run_text.setText("Run")
+        self.metrics_label.setText(f"Training on {format_count(event.get('samples', 0))} samples, "
+                                   f"{self._batches} batches per epoch…")
+        self.banner.hide()
+        self.plots.start_live(self._batches, self._epochs)
+
+    def show_progress(self, epoch: int, batch: int, samples_per_second: float) -> bool:
+        """Move the bars (a few times a second at most); True when they moved."""
+        now = time.perf_counter()
+        if now - self._last_progress < PROGRESS_SECONDS and batch < self._batches:
+            return False  # the curves carry the detail
+        self._last_progress = now
+        done = (epoch - 1) * self._batches + batch
+        total = self._epochs * self._batches
+        self.epoch_bar.setValue(batch)
+        self.epoch_bar.setFormat(f"batch {batch} / {self._batches}")
+        self.run_bar.setValue(done)
+        elapsed = time.perf_counter() - self._run_start
+        remaining = elapsed * (total - done) / done if done else float("nan")
+        self.run_bar.setFormat(f"{100 * done / total:.0f}% · {format_duration(remaining)} left")
+        self.epoch_text.setText(f"Epoch {epoch} of {self._epochs}")
+        self.run_text.setText(f"{format_count(samples_per_second)} samples/s")
+        return True
+
+    def show_epoch(self, event: dict) -> None:
+        def pct(v):
+            return f"{100 * v:.2f}%" if v is not None else "–"
+
+        def num(v):
+            return f"{v:.4f}" if v is not None else "–"
+
+        val = ""
+        if event.get("val_loss") is not None:
+            val = (f" · validation loss <b>{num(event['val_loss'])}</b>, "
+                   f"accuracy <b>{pct(event.get('val_accuracy'))}</b>")
+        self.metrics_label.setText(
+            f"Epoch {event['epoch']}: train loss <b>{num(event.get('train_loss'))}</b>, "
+            f"accuracy <b>{pct(event.get('train_accuracy'))}</b>{val}")
+
+    def end_run(self, text: str) -> None:
+        self.plots.stop_live()
+        self.run_text.setText(text)
+
+    def show_failure(self, message: str) -> None:
+        self.banner.show_message(f"<b>Training failed.</b> {message}")  # message is HTML-escaped

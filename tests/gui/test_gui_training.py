@@ -1,0 +1,184 @@
+"""Training from the window: start, watch, pause, resume, change the rate, stop, close, fail."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+
+from gui_helpers import choose, click, set_small_run, type_into
+
+
+def test_train_a_small_subset_and_watch_it_learn(qtbot, window):
+    set_small_run(qtbot, window, epochs=2, samples=600)
+    d = window.dashboard
+    with qtbot.waitSignal(window.trainingFinished, timeout=30000) as finished:
+        click(qtbot, d.train_button)
+        assert not d.train_button.isEnabled() and d.stop_button.isEnabled()
+    result = finished.args[0]
+    assert result["reason"] == "completed"
+    assert result["training_samples"] == 540  # 600 minus the 10% validation split
+    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
+
+    plots = d.plots
+    batches = 2 * int(np.ceil(540 / 64))
+    assert plots.batch_x.size == batches
+    x, y = plots.batch_curve.getData()
+    assert len(x) == batches and np.isfinite(y).all()
+    assert len(plots.train_acc_curve.getData()[0]) == 2
+    assert len(plots.val_loss_curve.getData()[0]) == 2
+    assert plots.lr_curve.getData()[1][-1] > 0
+    assert plots.refresh_count < batches + 10  # coalesced by the timer, not one per batch
+
+    # The weight views received a snapshot and drew it.
+    tiles = window.tiles
+    qtbot.waitUntil(lambda: tiles.grid.image.image is not None, timeout=3000)
+    assert tiles.grid.image.image.shape[0] > 28
+    lo, hi = tiles.grid.bar.levels()
+    assert lo == -hi and hi > 0  # symmetric, centred on zero
+    window.inspect_tabs.setCurrentWidget(window.layers_view)
+    qtbot.waitUntil(lambda: window.layers_view.heatmap.image.image is not None, timeout=3000)
+    counts = window.layers_view.weight_bars.getData()[1]
+    assert abs(counts.sum() - 784 * 128) < 0.01 * 784 * 128  # from a strided sample
+
+    assert window.unsaved and window.isWindowModified()
+    assert window.status_state.text() == "Finished"
+    assert "samples/s" in window.status_speed.text()
+    assert "test accuracy" in d.metrics_label.text()
+    assert d.train_button.isEnabled()
+
+
+def test_click_a_tile_to_see_it_large(qtbot, window):
+    set_small_run(qtbot, window, epochs=1, samples=300)
+    with qtbot.waitSignal(window.runEnded, timeout=30000):
+        click(qtbot, window.dashboard.train_button)
+    tiles = window.tiles
+    qtbot.waitUntil(lambda: tiles.grid.image.image is not None, timeout=3000)
+    tiles.timer.stop()  # no redraw (and re-layout) between finding the tile and clicking it
+    tiles._redraw(force=True)
+    pos = tiles.tile_pos(5)
+    with qtbot.waitSignal(tiles.unitSelected, timeout=2000) as selected:
+        qtbot.mouseClick(tiles.grid.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert selected.args == [5]
+    assert "Unit 6" in tiles.info.text()
+    weights = window.net.get_weights()["layers.0.weight"]
+    assert np.allclose(tiles.large.image.image, weights[:, 5].reshape(28, 28))
+
+
+def _start_long_run(qtbot, window):
+    set_small_run(qtbot, window, epochs=200, samples=2000, batch=32)
+    click(qtbot, window.dashboard.train_button)
+    qtbot.waitUntil(lambda: window.dashboard.plots.batch_x.size > 0, timeout=15000)
+
+
+def test_pause_resume_and_stop_within_a_second(qtbot, window):
+    _start_long_run(qtbot, window)
+    d = window.dashboard
+    click(qtbot, d.pause_button)
+    qtbot.waitUntil(lambda: window.status_state.text() == "Paused", timeout=1000)
+    assert d.pause_button.text() == "Resume"
+    seen = d.plots.batch_x.size
+    assert window.controller.is_paused()
+
+    click(qtbot, d.pause_button)  # Resume
+    qtbot.waitUntil(lambda: d.plots.batch_x.size > seen, timeout=1000)
+    assert d.pause_button.text() == "Pause"
+
+    with qtbot.waitSignal(window.runEnded, timeout=1000):
+        with qtbot.waitSignal(window.trainingFinished, timeout=1000) as finished:
+            click(qtbot, d.stop_button)
+    assert finished.args[0]["reason"] == "stopped"
+    assert window.status_state.text() == "Stopped"
+    assert window.net is not None and window.unsaved
+
+
+def test_stop_while_paused(qtbot, window):
+    _start_long_run(qtbot, window)
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.status_state.text() == "Paused", timeout=1000)
+    with qtbot.waitSignal(window.runEnded, timeout=1000):
+        window.stop_action.trigger()
+
+
+def test_change_the_learning_rate_while_training(qtbot, window):
+    _start_long_run(qtbot, window)
+    lr_spin = window.dashboard.lr_spin
+    assert lr_spin.isEnabled() and lr_spin.value() == 0.001
+    type_into(qtbot, lr_spin, "0.0005")
+    plots = window.dashboard.plots
+    qtbot.waitUntil(lambda: plots.batch_lr.size and plots.batch_lr.values[-1] == 0.0005,
+                    timeout=2000)
+    assert plots.batch_lr.values[0] == 0.001
+    with qtbot.waitSignal(window.runEnded, timeout=1000):
+        window.stop_training()
+
+
+def test_close_the_window_while_training(qtbot, window, dialogs):
+    _start_long_run(qtbot, window)
+    thread = window.controller._thread
+    assert thread.isRunning()
+    assert window.close()
+    assert dialogs.kinds() == ["question"]  # "save the weights before you quit?" -> Discard
+    assert not thread.isRunning()
+    assert not window.controller.is_running()
+
+
+def test_closing_can_be_cancelled(qtbot, window, dialogs):
+    from PySide6.QtWidgets import QMessageBox
+    _start_long_run(qtbot, window)
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not window.close()
+    assert window.controller.is_running() and window.isVisible()
+    with qtbot.waitSignal(window.runEnded, timeout=1000):
+        window.stop_training()
+
+
+def test_a_failure_is_shown_with_what_to_try(qtbot, window):
+    form = window.form
+    spec = form.spec()
+    spec["layers"] = [{"type": "dense", "units": 10, "activation": "linear"}]
+    spec["loss"] = "mse"
+    spec["optimizer"] = {"name": "sgd", "learning_rate": 50.0, "weight_decay": 0.0}
+    form.set_spec(spec)
+    set_small_run(qtbot, window, epochs=3, samples=2000)
+    with qtbot.waitSignal(window.trainingFailed, timeout=20000) as failed:
+        click(qtbot, window.dashboard.train_button)
+    assert "learning rate" in failed.args[0]
+    banner = window.dashboard.banner
+    assert banner.isVisible() and "Try a smaller learning rate" in banner.text()
+    assert window.status_state.text() == "Failed"
+    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
+    assert window.net is not None  # the last good weights are kept
+    assert all(np.isfinite(w).all() for w in window.net.get_weights().values())
+
+
+def test_train_is_disabled_with_the_reason(qtbot, window):
+    d = window.dashboard
+    type_into(qtbot, window.form.layer_editor(1, "units"), "3")
+    assert not d.train_button.isEnabled() and not window.start_action.isEnabled()
+    assert d.reason_label.isVisible() and "10 classes" in d.reason_label.text()
+    type_into(qtbot, window.form.layer_editor(1, "units"), "10")
+    assert d.train_button.isEnabled() and not d.reason_label.isVisible()
+    choose(qtbot, window.form.layer_editor(1, "activation"), "sigmoid")
+    assert not d.train_button.isEnabled() and "softmax" in d.reason_label.text()
+
+
+def test_hover_readout_and_export_from_the_plots(qtbot, window, tmp_path):
+    import pyqtgraph.exporters
+    set_small_run(qtbot, window, epochs=2, samples=400)
+    with qtbot.waitSignal(window.runEnded, timeout=30000):
+        click(qtbot, window.dashboard.train_button)
+    plots = window.dashboard.plots
+    vb = plots.loss_plot.getViewBox()
+    plots._on_mouse_moved(plots.loss_plot, (vb.mapViewToScene(QPointF(1.5, 0.5)),))
+    title = plots.loss_plot.titleLabel.text
+    assert title.startswith("Loss — epoch 1.50") and "smoothed" in title and "val" in title
+    assert plots._cursors[plots.loss_plot].isVisible()
+
+    scene_menu = [a.text() for a in plots.loss_view.scene().contextMenu]
+    assert any(text.startswith("Export") for text in scene_menu)
+    out = tmp_path / "loss.csv"
+    pyqtgraph.exporters.CSVExporter(plots.loss_plot).export(str(out))
+    assert len(out.read_text().splitlines()) > plots.batch_x.size
+    png = tmp_path / "accuracy.png"
+    pyqtgraph.exporters.ImageExporter(plots.acc_plot).export(str(png))
+    assert png.stat().st_size > 1000
