@@ -6,6 +6,7 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -61,6 +62,10 @@ class TrainingDashboard(QWidget):
         self.subset_spin.setToolTip("Train on only the first N training samples for a quick try; "
                                     "'all' uses the whole training set.")
         self.subset_spin.setMinimumWidth(90)
+        self.mix_check = QCheckBox("Mix in my digits")
+        self.mix_check.setObjectName("mixMyDigits")
+        self.mix_check.setToolTip("Add ten copies of each digit you corrected on the Draw page to "
+                                  "the training set, so the network learns your handwriting.")
 
         controls = QHBoxLayout()
         controls.setSpacing(6)
@@ -68,6 +73,7 @@ class TrainingDashboard(QWidget):
         controls.addWidget(self.pause_button)
         controls.addWidget(self.stop_button)
         controls.addStretch(1)
+        controls.addWidget(self.mix_check)
         options = QHBoxLayout()
         options.setSpacing(6)
         lr_label = QLabel("&Learning rate")

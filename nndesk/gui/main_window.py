@@ -30,7 +30,10 @@ import shiboken6
 
 from nndesk import __version__, engine
 
+from nndesk.data.mydigits import MyDigits
+
 from .dashboard import TrainingDashboard
+from .pad import PadPanel
 from .settings import MAX_RECENT, open_settings, read_json, read_list, write_json
 from .spec_form import SpecForm
 from .weights_view import LayerWeightsView, UnitTilesView
@@ -164,7 +167,18 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([510, 500, 356])
-        self.setCentralWidget(self.splitter)
+        self.pad = PadPanel()
+        self.pad.setObjectName("drawingPad")
+        self.pages = QTabWidget()
+        self.pages.setObjectName("pages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.splitter, "Build && train")
+        self.pages.addTab(self.pad, "Draw a digit")
+        self.pages.setTabToolTip(0, "Build a network, train it and watch it learn (Ctrl+1)")
+        self.pages.setTabToolTip(1, "Draw a digit and see what the network thinks (Ctrl+2)")
+        self.setCentralWidget(self.pages)
+        self._pad_snapshot: dict | None = None
+        self._epochs_done = 0
 
         self.controller = TrainingController(self)
         self.loader = DatasetLoader(self)
@@ -174,8 +188,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self.tiles.clear()
         self.layers_view.clear()
-        self.resize(1366, 740)
         self.setMinimumSize(1000, 600)
+        self._fit_to_screen()
         if restore:
             self._restore_settings()
         self._on_spec_changed(self.form.spec())
@@ -241,6 +255,12 @@ class MainWindow(QMainWindow):
                                         "Stop training and keep the weights learned so far")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
                                              ["F1", "Ctrl+/"], "List the keyboard shortcuts")
+        self.train_page_action = self._action("&Build and train", lambda: self.show_page(0),
+                                              QKeySequence("Ctrl+1"),
+                                              "Show the network form and the training dashboard")
+        self.draw_page_action = self._action("&Draw a digit", lambda: self.show_page(1),
+                                             QKeySequence("Ctrl+2"),
+                                             "Draw a digit and see what the network thinks")
         self.about_action = self._action("&About nndesk", self.show_about, None,
                                          "Versions of nndesk, Qt, NumPy and more")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -265,6 +285,9 @@ class MainWindow(QMainWindow):
         edit_menu = menu.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.train_page_action)
+        view_menu.addAction(self.draw_page_action)
         training_menu = menu.addMenu("&Training")
         training_menu.addAction(self.start_action)
         training_menu.addAction(self.pause_action)
@@ -296,8 +319,21 @@ class MainWindow(QMainWindow):
         c.runEnded.connect(self._on_run_ended)
         self.loader.loaded.connect(self._on_dataset_loaded)
         self.loader.failed.connect(self._on_dataset_failed)
+        self.pages.currentChanged.connect(self._on_page_changed)
+        self.pad.collection_changed.connect(self._on_my_digits_changed)
+        self.networkChanged.connect(self._on_network_changed)
+        self._on_my_digits_changed()
 
     # --- settings -----------------------------------------------------------------------
+
+    def _fit_to_screen(self) -> None:
+        """A first-run size that fits the screen (1366x768 laptops included), frame and all."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(1366, 740)
+            return
+        available = screen.availableGeometry()
+        self.resize(min(1366, available.width()), min(740, max(600, available.height() - 32)))
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -408,6 +444,8 @@ class MainWindow(QMainWindow):
         self.dashboard.subset_spin.setMaximum(max(n_train, 1))
         self.form.match_input(dataset.x_train.shape[1])
         self.tiles.set_context(self.net.spec if self.net else None, self._image_shape())
+        if dataset.image_shape == (28, 28):
+            self.pad.set_test_digits(dataset.x_test, dataset.y_test)
         self._update_actions()
         self.datasetReady.emit(name)
 
@@ -541,7 +579,8 @@ class MainWindow(QMainWindow):
         self.dashboard.set_learning_rate(net.spec["optimizer"]["learning_rate"])
         write_json(self.settings, "form/spec", spec)
         self._run_started = time.perf_counter()
-        self.controller.start(net, dataset, self.dashboard.subset_spin.value())
+        mine = MyDigits(self.pad.digits.path) if self.dashboard.mix_check.isChecked() else None
+        self.controller.start(net, dataset, self.dashboard.subset_spin.value(), mine)
         self._set_state("training", "Starting…")
         self.networkChanged.emit(net, "training")
 
@@ -591,6 +630,7 @@ class MainWindow(QMainWindow):
         for event in events:
             self.dashboard.plots.add_epoch(event)
         event = events[-1]
+        self._epochs_done = event["epoch"]
         self.dashboard.show_epoch(event)
         self.status_speed.setText(f"{format_count(event.get('samples_per_second', 0))} samples/s")
         if self._state == "training":
@@ -605,6 +645,57 @@ class MainWindow(QMainWindow):
         self.last_snapshot = snapshot
         self.tiles.set_snapshot(snapshot)
         self.layers_view.set_snapshot(snapshot)
+        if self.controller.is_running():
+            self._pad_snapshot = snapshot
+            self._sync_pad()
+
+    # --- the drawing pad ------------------------------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+
+    def _on_page_changed(self, _index: int) -> None:
+        self._sync_pad()
+
+    def _sync_pad(self) -> None:
+        """Hand the pad the newest weights of the run, only while the pad is on screen."""
+        snapshot = self._pad_snapshot
+        if snapshot is None or self.pages.currentWidget() is not self.pad or self.net is None:
+            return
+        self._pad_snapshot = None
+        epochs = self._epochs_done
+        source = (f"the network being trained (after {epochs} epoch{'s' * (epochs != 1)})"
+                  if epochs else "the network being trained (first epoch)")
+        self.pad.set_snapshot(self.net.spec, snapshot["weights"], source, self._pad_metadata())
+
+    def _pad_metadata(self) -> dict:
+        dataset = self._run_dataset or self.dataset
+        if dataset is None:
+            return {}
+        from nndesk.workflow import preprocessing_for
+        return {"dataset": dataset.name, "class_names": list(dataset.class_names),
+                "preprocessing": preprocessing_for(dataset)}
+
+    def _on_network_changed(self, net, source: str) -> None:
+        self._pad_snapshot = None
+        if net is None:
+            self.pad.clear_model()
+        elif source == "training":
+            self._epochs_done = 0
+            self.pad.clear_model()
+        elif source == "trained":
+            if not net.metadata:
+                net.metadata = self._pad_metadata()
+            self.pad.set_model(net, "the network just trained")
+        else:
+            self.pad.set_model(net, Path(source).name)
+
+    def _on_my_digits_changed(self) -> None:
+        count = len(self.pad.digits)
+        self.dashboard.mix_check.setText(f"Mix in my digits ({count})")
+        self.dashboard.mix_check.setEnabled(count > 0)
+        if count == 0:
+            self.dashboard.mix_check.setChecked(False)
 
     def _on_training_finished(self, result: dict) -> None:
         self.history = result.get("history")

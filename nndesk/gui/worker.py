@@ -47,11 +47,12 @@ class TrainingWorker(QObject):
     trainingFailed = Signal(str)  # a plain message with what to try next
     finished = Signal()  # always last: the thread may quit
 
-    def __init__(self, net, dataset, subset: int = 0):
+    def __init__(self, net, dataset, subset: int = 0, my_digits=None):
         super().__init__()
         self.net = net
         self.dataset = dataset
         self.subset = int(subset or 0)
+        self.my_digits = my_digits  # a MyDigits of the worker's own, mixed into training
         self._lock = threading.Lock()
         self._trainer = None
         self._stop = False
@@ -97,7 +98,7 @@ class TrainingWorker(QObject):
         from nndesk.workflow import prepare  # the same preparation as `nndesk train`
         try:
             prepared = prepare(self.net.spec, self.dataset, subset=self.subset or None,
-                               listeners=[self._on_event], net=self.net)
+                               listeners=[self._on_event], net=self.net, my_digits=self.my_digits)
             trainer = prepared.trainer
             with self._lock:
                 self._trainer = trainer
@@ -237,12 +238,12 @@ class TrainingController(QObject):
     def is_paused(self) -> bool:
         return self._paused
 
-    def start(self, net, dataset, subset: int = 0) -> None:
+    def start(self, net, dataset, subset: int = 0, my_digits=None) -> None:
         if self._thread is not None:
             raise RuntimeError("training is already running")
         thread = QThread()
         thread.setObjectName("nndesk-training")
-        worker = TrainingWorker(net, dataset, subset)
+        worker = TrainingWorker(net, dataset, subset, my_digits)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # quit() is thread-safe; calling it directly from the worker's thread means the thread

@@ -11,9 +11,10 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
-    """Every test gets its own settings file, never the person's."""
+    """Every test gets its own settings file and "my digits" folder, never the person's."""
     path = tmp_path / "settings.ini"
     monkeypatch.setenv("NNDESK_SETTINGS_FILE", str(path))
+    monkeypatch.setenv("NNDESK_DATA_DIR", str(tmp_path / "user-data"))
     return path
 
 
