@@ -57,6 +57,7 @@ def _ones(shape: tuple, dtype) -> np.ndarray:
 class Activation(ABC):
     name = ""
     needs_z = False  # backward reads z (otherwise only a), so z must be kept
+    uses_tmp = False  # backward can use a scratch array (``tmp``) instead of allocating
 
     @abstractmethod
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -82,6 +83,7 @@ class Linear(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    uses_tmp = True
 
     def forward(self, z, out):
         # 1 / (1 + exp(-z)). For z below about -88 (float32), exp(-z) overflows to inf and
@@ -104,6 +106,7 @@ class Sigmoid(Activation):
 
 class Tanh(Activation):
     name = "tanh"
+    uses_tmp = True
 
     def forward(self, z, out):
         return np.tanh(z, out=out)

@@ -53,10 +53,10 @@ class _Buffers:
 
     __slots__ = ("z", "a", "tmp", "dx", "ones")
 
-    def __init__(self, n, n_out, dtype, in_place):
+    def __init__(self, n, n_out, dtype, in_place, tmp):
         self.z = np.empty((n, n_out), dtype=dtype)
         self.a = self.z if in_place else np.empty_like(self.z)
-        self.tmp = np.empty_like(self.z)  # scratch for the activation's backward pass
+        self.tmp = np.empty_like(self.z) if tmp else None  # for the activation's backward
         self.dx = None  # the input gradient, made on first use (the first layer needs none)
         self.ones = np.ones(n, dtype=dtype)  # column sums as one matrix-vector product
 
@@ -104,7 +104,8 @@ class Dense(Layer):
         if bufs is None or bufs.z.dtype != dtype:
             if len(self._buffers) > 3:
                 self._buffers.clear()
-            bufs = self._buffers[n] = _Buffers(n, self.output_size, dtype, self._in_place)
+            bufs = self._buffers[n] = _Buffers(n, self.output_size, dtype, self._in_place,
+                                               self.activation.uses_tmp)
         return bufs
 
     def forward(self, x, training):

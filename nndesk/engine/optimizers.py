@@ -56,7 +56,8 @@ FLUSH_BELOW = 1e-30
 
 class Optimizer:
     def __init__(self, size: int, dtype, settings: dict, decay_slices: list[slice]):
-        self.settings = dict(settings)
+        # Python floats: a NumPy float64 setting would make float32 passes run in float64.
+        self.settings = {k: float(v) for k, v in settings.items()}
         self.decay_slices = decay_slices
         self.dtype = np.dtype(dtype)
         self.steps = 0
