@@ -208,7 +208,9 @@ class TrainingPlots(QWidget):
         self.timer.start()
 
     def stop_live(self) -> None:
+        """The run ended: one last full redraw, including the curves thinned while live."""
         self.timer.stop()
+        self._dirty = True
         self._refresh()
 
     def add_batches(self, batches: list) -> None:
