@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
@@ -225,11 +223,3 @@ def test_no_pickle_in_the_saved_file():
         assert sorted(archive.namelist()) == ["images.npy", "labels.npy"]
     with np.load(digits.path, allow_pickle=False) as archive:
         assert archive["images"].dtype == np.uint8
-
-
-def test_mydigits_imports_no_qt():
-    code = ("import sys, nndesk.data.mydigits; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'shiboken6', 'PyQt5', 'PyQt6', 'pyqtgraph')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
