@@ -88,3 +88,45 @@ def test_non_finite_training_is_an_error_with_advice(tmp_path):
     assert done.returncode == 1
     assert "smaller learning rate" in done.stderr
     assert json.loads(done.stdout.splitlines()[-1])["reason"] == "failed"
+
+
+def _save_digit(path, image28, dark_on_light, scale=9, pad=(30, 0, 0, 50)):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    ink = (image28 * 255).astype(np.uint8)
+    pixels = 255 - ink if dark_on_light else ink
+    big = np.kron(pixels, np.ones((scale, scale), np.uint8))
+    big = np.pad(big, ((pad[0], pad[1]), (pad[2], pad[3])), constant_values=255 if dark_on_light else 0)
+    big = np.ascontiguousarray(big)
+    image = QImage(big.data, big.shape[1], big.shape[0], big.shape[1], QImage.Format.Format_Grayscale8)
+    assert image.save(str(path))
+
+
+def test_predict_reads_png_and_jpeg_of_either_polarity_and_reports_bad_files(tmp_path):
+    from nndesk.data import load_dataset
+
+    model = tmp_path / "m.safetensors"
+    assert main(["train", "--preset", "deep_relu_adam", "--epochs", "2", "--subset", "10000",
+                 "--out", str(model)]) == 0
+    mnist = load_dataset("mnist")
+    files = []
+    for i, (suffix, dark) in enumerate([("png", True), ("jpg", False), ("png", False)]):
+        path = tmp_path / f"digit{i}.{suffix}"
+        _save_digit(path, mnist.x_test[i].reshape(28, 28), dark)
+        files.append(path)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image at all")
+    done = _run("predict", str(model), str(files[0]), str(broken), str(files[1]), str(files[2]),
+                "--json")
+    assert done.returncode == 1  # one file could not be read
+    assert done.stderr.count("\n") == 1 and "broken.png" in done.stderr
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["file"] for r in results] == [str(files[0]), str(files[1]), str(files[2])]
+    assert [r["prediction"] for r in results] == [str(d) for d in mnist.y_test[:3]]
+    for r in results:
+        assert set(r["probabilities"]) == {str(d) for d in range(10)}
+        assert abs(sum(r["probabilities"].values()) - 1) < 1e-4
+
+    text = _run("predict", str(model), str(files[0]))
+    assert text.returncode == 0 and text.stdout.startswith(f"{files[0]}: {mnist.y_test[0]} ")
