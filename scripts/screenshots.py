@@ -1,7 +1,8 @@
-"""Screenshots of the real window for the README: docs/screenshot.png and docs/training.png.
+"""Screenshots of the real window for the README and docs/gui.md.
 
 Runs the window at 1366x768, picks a preset, trains it on part of MNIST and grabs the
-window mid-run (training.png) and after the run (screenshot.png). Works under a real or
+window mid-run (training.png), after the run (screenshot.png, layers.png) and the
+drawing pad with a test digit (pad.png). Works under a real or
 virtual X server (``xvfb-run -s "-screen 0 1366x768x24" python scripts/screenshots.py``) or
 without one (it falls back to Qt's offscreen platform). The person's settings are not touched.
 
@@ -86,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     window.inspect_tabs.setCurrentWidget(window.layers_view)
     settle(app, 0.6)
     window.grab().save(str(args.out / "layers.png"))
-    print(f"wrote {args.out / 'screenshot.png'}, {args.out / 'training.png'} and "
-          f"{args.out / 'layers.png'}")
+    window.show_page(1)
+    window.pad.load_test_digit(0)
+    wait_until(app, lambda: window.pad.prediction() is not None, 10, "the pad's prediction")
+    settle(app, 0.4)
+    window.grab().save(str(args.out / "pad.png"))
+    print(f"wrote {args.out / 'screenshot.png'}, {args.out / 'training.png'}, "
+          f"{args.out / 'layers.png'} and {args.out / 'pad.png'}")
     window.unsaved = False  # nothing to ask about: this was a demonstration run
     window.close()
     return 0
