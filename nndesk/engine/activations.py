@@ -19,39 +19,16 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-_ZEROS: dict[tuple, np.ndarray] = {}
+from .constants import constant
+
 _ZEROS_MAX_SIZE = 1 << 20  # elements; bigger arrays are compared with a row of zeros
 
 
 def _zeros_for(z: np.ndarray) -> np.ndarray:
-    """Read-only zeros to compare ``z`` with, shared and kept for reuse: the same shape up to
-    4 MB (float32), else one broadcast row (still 2x faster than a scalar zero)."""
+    """Read-only zeros to compare ``z`` with: the same shape up to 4 MB (float32), else one
+    broadcast row (still 2x faster than a scalar zero)."""
     shape = z.shape if z.size <= _ZEROS_MAX_SIZE else (1,) * (z.ndim - 1) + z.shape[-1:]
-    key = (shape, z.dtype)
-    zeros = _ZEROS.get(key)
-    if zeros is None:
-        if len(_ZEROS) >= 16:
-            _ZEROS.clear()
-        zeros = np.zeros(shape, z.dtype)
-        zeros.flags.writeable = False
-        _ZEROS[key] = zeros
-    return zeros
-
-
-_ONES: dict[tuple, np.ndarray] = {}
-
-
-def _ones(shape: tuple, dtype) -> np.ndarray:
-    """A small read-only array of ones, shared and kept for reuse."""
-    key = (shape, dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) >= 16:
-            _ONES.clear()
-        ones = np.ones(shape, dtype)
-        ones.flags.writeable = False
-        _ONES[key] = ones
-    return ones
+    return constant("zeros", shape, z.dtype, lambda: np.zeros(shape, z.dtype))
 
 
 class Activation(ABC):
@@ -172,7 +149,8 @@ class Softmax(Activation):
         np.subtract(z, z.max(axis=1, keepdims=True), out=out)
         np.exp(out, out=out)
         # Row sums as a matrix-vector product: 3x faster than .sum(axis=1) for 10 columns.
-        out /= np.matmul(out, _ones((out.shape[1], 1), out.dtype))
+        out /= np.matmul(out, constant("ones", (out.shape[1], 1), out.dtype,
+                                        lambda: np.ones((out.shape[1], 1), out.dtype)))
         return out
 
     def backward(self, grad, z, a, tmp=None):

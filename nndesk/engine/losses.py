@@ -13,45 +13,20 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-
-def targets_for(y: np.ndarray, n_out: int, dtype) -> np.ndarray:
-    """One-hot rows for ``n_out`` > 1, a 0/1 column for a single output unit."""
-    if n_out == 1:
-        return y.astype(dtype).reshape(-1, 1)
-    t = np.zeros((len(y), n_out), dtype=dtype)
-    t[np.arange(len(y)), y] = 1.0
-    return t
-
-
-# Small read-only constants reused from batch to batch (shared by all threads).
-_EYES: dict[tuple, np.ndarray] = {}
-_ROWS: dict[int, np.ndarray] = {}
+from .constants import constant
 
 
 def _eye(n_out: int, dtype) -> np.ndarray:
-    key = (n_out, dtype)
-    eye = _EYES.get(key)
-    if eye is None:
-        if len(_EYES) >= 8:
-            _EYES.clear()
-        eye = _EYES[key] = np.eye(n_out, dtype=dtype)
-        eye.flags.writeable = False
-    return eye
+    return constant("eye", (n_out, n_out), dtype, lambda: np.eye(n_out, dtype=dtype))
 
 
 def _rows(n: int) -> np.ndarray:
-    rows = _ROWS.get(n)
-    if rows is None:
-        if len(_ROWS) >= 8:
-            _ROWS.clear()
-        rows = _ROWS[n] = np.arange(n)
-        rows.flags.writeable = False
-    return rows
+    return constant("arange", (n,), np.intp, lambda: np.arange(n))
 
 
 def _minus_targets(out: np.ndarray, y: np.ndarray, buf: np.ndarray | None) -> np.ndarray:
-    """out - targets_for(y, ...), written into ``buf`` when it fits (same shape and dtype).
-    The one-hot rows are picked from a cached identity matrix: one call, no zero-filling."""
+    """``out`` minus the targets (one-hot rows, or a 0/1 column for one output unit), into
+    ``buf`` when it fits. One-hot rows come from a cached identity matrix: no zero-filling."""
     if buf is not None and (buf.shape != out.shape or buf.dtype != out.dtype):
         buf = None
     if out.shape[1] == 1:

@@ -111,7 +111,32 @@ class _ImagePanel(pg.GraphicsLayoutWidget):
             self.vb.autoRange(padding=0.02)
 
 
-class UnitTilesView(QWidget):
+class _LiveView(QWidget):
+    """A view of weight snapshots that redraws from a timer, only when new data came and
+    only while it is visible; subclasses implement ``_redraw(force=False)``."""
+
+    def _start_live(self) -> None:
+        self.snapshot: dict | None = None
+        self.spec: dict | None = None
+        self._dirty = False
+        self._shape_key = None
+        self.redraw_count = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self._redraw)
+        self.timer.start()
+
+    def set_snapshot(self, snapshot: dict) -> None:
+        self.snapshot = snapshot
+        self._dirty = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._dirty = self.snapshot is not None
+        QTimer.singleShot(0, self._redraw)
+
+
+class UnitTilesView(_LiveView):
     """The first dense layer's weights, one image tile per hidden unit; click a tile to enlarge."""
 
     unitSelected = Signal(int)
@@ -141,20 +166,12 @@ class UnitTilesView(QWidget):
         layout.addWidget(self.grid, 1)
         layout.addLayout(bottom)
 
-        self.snapshot: dict | None = None
-        self.spec: dict | None = None
         self.image_shape: tuple[int, int] | None = None
         self.selected = 0
         self._cols = 1
         self._units = 0
         self._layer: int | None = None
-        self._dirty = False
-        self._shape_key = None
-        self.redraw_count = 0
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self._redraw)
-        self.timer.start()
+        self._start_live()
         _style_panel(self.grid, self.palette())
         _style_panel(self.large, self.palette())
         self.clear()
@@ -189,10 +206,6 @@ class UnitTilesView(QWidget):
         self.spec = spec
         self.image_shape = tuple(image_shape) if image_shape else None
         self._shape_key = None
-
-    def set_snapshot(self, snapshot: dict) -> None:
-        self.snapshot = snapshot
-        self._dirty = True
 
     def _first_layer(self) -> int | None:
         layers = dense_layers(self.spec)
@@ -270,11 +283,6 @@ class UnitTilesView(QWidget):
         scene = self.grid.image.mapToScene(QPointF(*self.tile_center(unit)))
         return self.grid.mapFromScene(scene)
 
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._dirty = self.snapshot is not None
-        QTimer.singleShot(0, self._redraw)
-
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._dirty = self.snapshot is not None  # the grid's shape follows the space
@@ -286,7 +294,7 @@ class UnitTilesView(QWidget):
         super().changeEvent(event)
 
 
-class LayerWeightsView(QWidget):
+class LayerWeightsView(_LiveView):
     """For a chosen layer: a heatmap of its weight matrix and histograms of weights and gradients."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -326,15 +334,7 @@ class LayerWeightsView(QWidget):
         layout.addWidget(self.stats)
         layout.addWidget(self.hist, 2)
 
-        self.snapshot: dict | None = None
-        self.spec: dict | None = None
-        self._dirty = False
-        self._shape_key = None
-        self.redraw_count = 0
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self._redraw)
-        self.timer.start()
+        self._start_live()
         _style_panel(self.heatmap, self.palette())
         _style_panel(self.hist, self.palette())
 
@@ -362,10 +362,6 @@ class LayerWeightsView(QWidget):
         self.layer_combo.blockSignals(False)
         self._shape_key = None
         self._dirty = self.snapshot is not None
-
-    def set_snapshot(self, snapshot: dict) -> None:
-        self.snapshot = snapshot
-        self._dirty = True
 
     def _on_layer_changed(self, _index: int) -> None:
         self._shape_key = None
@@ -395,11 +391,6 @@ class LayerWeightsView(QWidget):
         self.stats.setText(f"{w.shape[1]} units × {w.shape[0]} inputs · mean "
                            f"{float(sample.mean()):+.4f} · std {float(sample.std()):.4f}{grad}")
         self.redraw_count += 1
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._dirty = self.snapshot is not None
-        QTimer.singleShot(0, self._redraw)
 
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == QEvent.Type.PaletteChange:

@@ -252,14 +252,11 @@ class TrainingController(QObject):
         # Clean-up follows the worker's last signal, in order, on the GUI thread. The objects
         # are kept alive by this controller until then rather than by deleteLater(): a sender
         # deleted early makes PySide drop the signals still queued from it.
+        # The worker's signals are forwarded as the controller's own (queued to this thread).
         worker.finished.connect(self._on_worker_finished)
-        worker.trainingStarted.connect(self._on_started)
-        worker.batchesReady.connect(self._on_batches)
-        worker.epochsEnded.connect(self._on_epochs)
-        worker.pausedChanged.connect(self._on_paused)
-        worker.weightsReady.connect(self._on_weights)
-        worker.trainingFinished.connect(self._on_finished)
-        worker.trainingFailed.connect(self._on_failed)
+        for name in ("trainingStarted", "batchesReady", "epochsEnded", "pausedChanged",
+                     "weightsReady", "trainingFinished", "trainingFailed"):
+            getattr(worker, name).connect(getattr(self, name))
         self._thread, self._worker, self._paused = thread, worker, False
         thread.start()
 
@@ -295,36 +292,6 @@ class TrainingController(QObject):
         else:  # keep the objects alive rather than destroy a running thread
             _ORPHANS.append((thread, self._worker))
         return ended
-
-    # --- forwarding (GUI thread) --------------------------------------------------------
-
-    @Slot(dict)
-    def _on_started(self, event: dict) -> None:
-        self.trainingStarted.emit(event)
-
-    @Slot(list)
-    def _on_batches(self, batches: list) -> None:
-        self.batchesReady.emit(batches)
-
-    @Slot(list)
-    def _on_epochs(self, events: list) -> None:
-        self.epochsEnded.emit(events)
-
-    @Slot(bool)
-    def _on_paused(self, paused: bool) -> None:
-        self.pausedChanged.emit(paused)
-
-    @Slot(dict)
-    def _on_weights(self, snapshot: dict) -> None:
-        self.weightsReady.emit(snapshot)
-
-    @Slot(dict)
-    def _on_finished(self, result: dict) -> None:
-        self.trainingFinished.emit(result)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self.trainingFailed.emit(message)
 
     @Slot()
     def _on_worker_finished(self) -> None:
