@@ -121,7 +121,7 @@ class _Progress:
             if event["batch"] % 50 == 0:
                 self.bar.set_postfix(loss=f"{event['loss']:.4f}", refresh=False)
         elif kind == "epoch":
-            self._close()
+            self.close()
             if self.as_json:
                 print(json.dumps(event), flush=True)
             else:
@@ -132,9 +132,9 @@ class _Progress:
                       f"{event['seconds']:.2f} s  {event['samples_per_second']:,.0f} samples/s",
                       flush=True)
         elif kind in ("finished", "failed"):
-            self._close()
+            self.close()
 
-    def _close(self):
+    def close(self):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -155,7 +155,7 @@ def _train(args) -> int:
     try:
         result = prepared.trainer.run()
     except KeyboardInterrupt:
-        progress._close()
+        progress.close()
         raise CliError("interrupted; nothing was saved")
     test = evaluate(prepared.net, prepared.dataset)
     history = result["history"]
