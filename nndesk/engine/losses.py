@@ -39,9 +39,11 @@ class Loss(ABC):
     fused_activation: str | None = None  # the delta is then with respect to the logits
 
     @abstractmethod
-    def value_and_delta(self, out, logits, y, buf=None) -> tuple[float, np.ndarray]:
-        """Mean loss over the batch and dL/d(out) (dL/d(logits) when fused). ``buf``, an
-        array shaped like ``out``, receives the delta when given."""
+    def value_and_delta(self, out, logits, y, buf=None, scale=1.0) -> tuple[float, np.ndarray]:
+        """Mean loss over the batch and ``scale`` times dL/d(out) (dL/d(logits) when fused).
+        ``buf``, an array shaped like ``out``, receives the delta when given. Backpropagation
+        is linear in the delta, so ``scale`` multiplies every gradient of the step at no cost
+        (plain SGD folds its learning rate in here)."""
 
     @abstractmethod
     def value(self, out, logits, y) -> float:
@@ -63,9 +65,9 @@ class SoftmaxCrossEntropy(Loss):
         lse = np.log(np.exp(z - m[:, None]).sum(axis=1)) + m
         return float((lse - z[rows, y]).mean())
 
-    def value_and_delta(self, out, logits, y, buf=None):
+    def value_and_delta(self, out, logits, y, buf=None, scale=1.0):
         delta = _minus_targets(out, y, buf)
-        delta *= 1.0 / len(y)
+        delta *= scale / len(y)
         return self.value(out, logits, y), delta
 
 
@@ -78,10 +80,10 @@ class MeanSquaredError(Loss):
         diff = _minus_targets(out, y, None)
         return float(np.mean(diff * diff))
 
-    def value_and_delta(self, out, logits, y, buf=None):
+    def value_and_delta(self, out, logits, y, buf=None, scale=1.0):
         diff = _minus_targets(out, y, buf)
         loss = float(np.vdot(diff, diff)) / diff.size
-        diff *= 2.0 / diff.size
+        diff *= 2.0 * scale / diff.size
         return loss, diff
 
 
@@ -94,10 +96,10 @@ class SumOfSquares(Loss):
         diff = _minus_targets(out, y, None)
         return float(0.5 * np.einsum("ij,ij->", diff, diff) / len(y))
 
-    def value_and_delta(self, out, logits, y, buf=None):
+    def value_and_delta(self, out, logits, y, buf=None, scale=1.0):
         diff = _minus_targets(out, y, buf)
         loss = 0.5 * float(np.vdot(diff, diff)) / len(y)
-        diff *= 1.0 / len(y)
+        diff *= scale / len(y)
         return loss, diff
 
 

@@ -8,6 +8,7 @@ operations, and a model file is a handful of named views of the same memory.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -66,6 +67,14 @@ class Network:
         self._overflow_ok = any(getattr(layer, "activation", None) is ACTIVATIONS["sigmoid"]
                                 for layer in self.layers)
         self._delta: np.ndarray | None = None  # the loss gradient's work array
+        self.grad_scale = 1.0  # ``grads`` holds this times the gradients (see train_step)
+        # Set while a trainer defers weight updates: brings the parameters up to date.
+        self.pending_updates: Callable[[], None] | None = None
+
+    def sync(self) -> None:
+        """Apply any weight updates a trainer has deferred (see ``deferred.py``)."""
+        if self.pending_updates is not None:
+            self.pending_updates()
 
     # --- inference -----------------------------------------------------------------
 
@@ -83,9 +92,10 @@ class Network:
         return np.ascontiguousarray(x.reshape(len(x), -1), dtype=self.dtype)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self.sync()
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) -> inf for very negative z is fine
-            for forward in self._forwards:
-                x = forward(x, training)
+            for layer in self.layers:
+                x = layer.forward(x, training)
         return x
 
     def predict_proba(self, x, batch_size: int = 8192) -> np.ndarray:
@@ -124,10 +134,13 @@ class Network:
 
     # --- training ------------------------------------------------------------------
 
-    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Forward and backward on one batch; fills ``self.grads``. Returns (loss, output).
+    def train_step(self, x: np.ndarray, y: np.ndarray,
+                   grad_scale: float = 1.0) -> tuple[float, np.ndarray]:
+        """Forward and backward on one batch; fills ``self.grads`` with ``grad_scale`` times
+        the gradients (free: it scales the loss gradient). Returns (loss, output).
 
         The output and the work arrays behind it are reused by the next step."""
+        self.grad_scale = grad_scale = float(grad_scale)
         if self._overflow_ok:
             with np.errstate(over="ignore"):
                 for forward in self._forwards:
@@ -138,21 +151,36 @@ class Network:
         out, delta = x, self._delta
         if delta is None or delta.shape != out.shape or delta.dtype != out.dtype:
             delta = self._delta = np.empty(out.shape, out.dtype)
-        loss, grad = self.loss.value_and_delta(out, self.layers[-1].z, y, delta)
+        loss, grad = self.loss.value_and_delta(out, self.layers[-1].z, y, delta, grad_scale)
         for backward, need_input_grad, pre_activation in self._backwards:
             grad = backward(grad, need_input_grad, pre_activation)
         return loss, out
+
+    def replace_first_layer(self, forward, backward, pending_updates):
+        """Swap what the training step calls for the first layer, and the hook ``sync``
+        calls; returns the previous three (for strategies like ``deferred.py``)."""
+        previous = (self._forwards[0], self._backwards[-1][0], self.pending_updates)
+        _, need_input_grad, pre_activation = self._backwards[-1]
+        self._forwards[0] = forward
+        self._backwards[-1] = (backward, need_input_grad, pre_activation)
+        self.pending_updates = pending_updates
+        return previous
 
     # --- weights -------------------------------------------------------------------
 
     def named_weights(self) -> dict[str, np.ndarray]:
         """Views of every parameter, named ``layers.{i}.weight`` / ``layers.{i}.bias``."""
+        self.sync()
         return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
                 for name, arr in layer.weights().items()}
 
     def named_gradients(self) -> dict[str, np.ndarray]:
-        return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
-                for name, arr in layer.gradients().items()}
+        """The last training step's gradients, named like the weights (views, or scaled
+        copies when the step scaled them)."""
+        self.sync()
+        scale = self.grad_scale
+        return {f"layers.{i}.{name}": arr if scale == 1.0 else arr / scale
+                for i, layer in enumerate(self.layers) for name, arr in layer.gradients().items()}
 
     def get_weights(self) -> dict[str, np.ndarray]:
         return {k: v.copy() for k, v in self.named_weights().items()}

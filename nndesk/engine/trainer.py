@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .deferred import DeferredFirstLayer, block_batches
 from .network import Network, seed_sequences
 from .optimizers import make_optimizer
 from .schedules import scheduled_rate
@@ -39,7 +40,9 @@ class Trainer:
     def __init__(self, net: Network, x_train, y_train, x_val=None, y_val=None,
                  listeners: list[Listener] | tuple = (), augment: Augment | None = None,
                  epochs: int | None = None, batch_size: int | None = None,
-                 learning_rate: float | None = None):
+                 learning_rate: float | None = None, deferred_updates: bool = True):
+        """``deferred_updates=False`` turns off the deferred first-layer updates of plain
+        SGD at small batch sizes (``deferred.py``; the same arithmetic, for comparisons)."""
         training = net.spec["training"]
         self.net = net
         self.x = np.ascontiguousarray(x_train, dtype=net.dtype).reshape(len(x_train), -1)
@@ -70,6 +73,8 @@ class Trainer:
         self.rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(shuffle_seq.spawn(1)[0])
         self.history = new_history()
+        self.deferred_updates = deferred_updates
+        self._deferred: DeferredFirstLayer | None = None
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
@@ -108,7 +113,12 @@ class Trainer:
         self._samples = 0
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                reason = self._run()
+                try:
+                    reason = self._run()
+                finally:
+                    if self._deferred is not None:
+                        self._deferred.detach()
+                        self._deferred = None
             error = None
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)
@@ -128,6 +138,14 @@ class Trainer:
         net, n, bs = self.net, len(self.x), self.batch_size
         batches = math.ceil(n / bs)
         full_batch = bs == n and self.augment is None
+        params, grads = net.params, net.grads
+        blocks_of = 0 if full_batch or not self.deferred_updates else \
+            block_batches(net, bs, self.augment is not None)
+        if blocks_of:
+            self._deferred = DeferredFirstLayer(net, self.x, self.y, bs, blocks_of)
+            self._deferred.attach()
+            params, grads = params[self._deferred.rest], grads[self._deferred.rest]
+        optimizer, deferred = self.optimizer, self._deferred
         last_good = net.params.copy()
         best = (math.inf, None)
         since_best = 0
@@ -150,11 +168,14 @@ class Trainer:
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
                     return "stopped"
                 lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches, self.epochs)
-                loss, out = net.train_step(xb, yb)
+                scale = optimizer.gradient_scale(lr)
+                loss, out = net.train_step(xb, yb, scale)
                 if not math.isfinite(loss):
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
                     self._fail_non_finite(loss, epoch, b, last_good, lr)
-                self.optimizer.step(net.params, net.grads, lr)
+                optimizer.step(params, grads, lr, scale)
+                if deferred is not None:
+                    deferred.commit()
                 m = len(yb)
                 seen += m
                 loss_sum += loss * m
@@ -202,6 +223,9 @@ class Trainer:
             for _ in range(batches):
                 yield self.x, self.y
             return
+        if self._deferred is not None:
+            yield from self._deferred.batches(order, batches)
+            return
         buffers = [np.empty((self.batch_size, self.x.shape[1]), self.net.dtype) for _ in range(2)]
         if self.augment is None:
             for b in range(batches):
@@ -217,7 +241,9 @@ class Trainer:
 
     def _gather(self, order, b, buffer):
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]
-        return np.take(self.x, idx, axis=0, out=buffer[:len(idx)]), self.y[idx]
+        # mode="clip" skips the bounds check (the indices are a permutation) and with it
+        # the copy through a temporary that np.take makes for out= in the default mode.
+        return np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip"), self.y[idx]
 
     def _augmented(self, order, b, buffer):
         xb, yb = self._gather(order, b, buffer)
@@ -228,6 +254,7 @@ class Trainer:
         self._samples += samples
 
     def _fail_non_finite(self, loss, epoch, batch, last_good, lr) -> None:
+        self.net.sync()
         kept = "the current weights were kept"
         if not np.isfinite(self.net.params).all():
             self.net.params[...] = last_good
