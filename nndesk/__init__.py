@@ -1,3 +1,12 @@
 """nndesk: build, train and look inside neural networks written from scratch in NumPy."""
 
+import os as _os
+import sys as _sys
+
 __version__ = "0.1.0"
+
+# OpenBLAS's idle worker threads spin for about 0.1 s after every product, holding a core
+# that the optimizer's second thread (engine/halves.py) or the window could use. Told before
+# NumPy loads OpenBLAS, they go to sleep at once instead. Only when nothing set it already.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")

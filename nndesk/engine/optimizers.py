@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .halves import Halves
+
 # name -> the settings it takes, with their defaults (learning_rate first).
 OPTIMIZERS: dict[str, dict[str, float]] = {
     "sgd": {"learning_rate": 0.1, "weight_decay": 0.0},
@@ -64,6 +66,7 @@ class Optimizer:
         self._tmp = np.empty(size, dtype=dtype)
         self._mask: np.ndarray | None = None
         self._state: list[np.ndarray] = []  # running averages, flushed of subnormals
+        self._halves = Halves(size)  # runs ``_passes`` on two cores when that is faster
 
     def _apply_l2(self, params, grads):
         wd = self.settings.get("weight_decay", 0.0)
@@ -94,9 +97,13 @@ class Optimizer:
     def _constants(self, lr):
         return lr
 
-    def _update(self, params, grads, lr) -> None:
-        np.multiply(grads, lr, out=self._tmp)
-        params -= self._tmp
+    def _update(self, params, grads, consts) -> None:
+        self._halves(self._passes, params, grads, consts)
+
+    def _passes(self, lo, hi, params, grads, consts) -> None:
+        """The update of elements ``lo:hi``; each element's arithmetic is independent of
+        the others', so the halves of the vector can run on two threads."""
+        raise NotImplementedError
 
     def _flush_subnormals(self) -> None:
         if self._mask is None:
@@ -115,7 +122,8 @@ class SGD(Optimizer):
     def step(self, params, grads, lr, grad_scale=1.0):
         # With gradients already scaled by lr (``gradient_scale``) the update is a single
         # subtraction; at batch size 10 the update is most of the time spent outside the
-        # products. ``params`` may be a leading-free slice of the whole vector (see deferred.py).
+        # products. Without weight decay ``params`` may be a part of the whole vector
+        # (deferred.py updates the first layer's weights itself).
         self.steps += 1
         wd = self.settings.get("weight_decay")
         if wd:
@@ -142,8 +150,9 @@ class Momentum(Optimizer):
         self._velocity = np.zeros(size, dtype=dtype)
         self._state = [self._velocity]
 
-    def _update(self, params, grads, lr):
-        mu, v, tmp = self.settings["momentum"], self._velocity, self._tmp
+    def _passes(self, lo, hi, params, grads, lr):
+        mu, v, tmp = self.settings["momentum"], self._velocity[lo:hi], self._tmp[lo:hi]
+        params, grads = params[lo:hi], grads[lo:hi]
         v *= mu
         v += grads
         if self.nesterov:
@@ -165,8 +174,9 @@ class RMSProp(Optimizer):
         self._sq = np.zeros(size, dtype=dtype)
         self._state = [self._sq]
 
-    def _update(self, params, grads, lr):
-        rho, eps, sq, tmp = self.settings["rho"], self.settings["epsilon"], self._sq, self._tmp
+    def _passes(self, lo, hi, params, grads, lr):
+        rho, eps = self.settings["rho"], self.settings["epsilon"]
+        sq, tmp, params, grads = self._sq[lo:hi], self._tmp[lo:hi], params[lo:hi], grads[lo:hi]
         sq *= rho
         np.square(grads, out=tmp)
         tmp *= 1.0 - rho
@@ -215,9 +225,10 @@ class Adam(Optimizer):
         # vector would run in float64 with a conversion per element (about 5x slower).
         return float(b1), float(b2), float(eps / s), float(scale)
 
-    def _update(self, params, grads, consts):
+    def _passes(self, lo, hi, params, grads, consts):
         b1, b2, eps, scale = consts
-        m, v, tmp = self._m, self._v, self._tmp
+        m, v, tmp = self._m[lo:hi], self._v[lo:hi], self._tmp[lo:hi]
+        params, grads = params[lo:hi], grads[lo:hi]
         m *= b1
         m += grads
         np.square(grads, out=tmp)

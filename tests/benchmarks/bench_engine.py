@@ -34,12 +34,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
+# nndesk first, as `nndesk train` does: it tunes OpenBLAS's threads before NumPy loads it.
 try:
     import nndesk  # noqa: F401  (installed, or on PYTHONPATH)
 except ImportError:  # a plain checkout: use the repository this file is in
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    import nndesk  # noqa: F401
+
+import numpy as np  # noqa: E402
 
 from nndesk.data import load_dataset  # noqa: E402
 from nndesk.engine import Trainer, build_network, load_preset  # noqa: E402
@@ -130,9 +132,11 @@ SETTLE_SECONDS = 0.3
 
 
 def settle() -> None:
-    """Pause between contenders: OpenBLAS's worker threads keep spinning for about 0.1 s
-    after a product and PyTorch's OpenMP threads briefly too; let them go to sleep so that
-    they do not take a core from whatever runs next."""
+    """Pause between contenders: PyTorch's OpenMP threads, and OpenBLAS's unless nndesk set
+    OPENBLAS_THREAD_TIMEOUT short, keep spinning for a while after their work; let them go
+    to sleep so that they do not take a core from whatever runs next. (Interleaving more
+    finely than by epochs was tried: every pause costs whoever runs next a slow start of
+    ~20 ms on this kind of host, which distorts the shorter of two times the most.)"""
     time.sleep(SETTLE_SECONDS)
 
 
