@@ -18,6 +18,7 @@ import time
 from typing import Callable
 
 MIN_SIZE = 65536  # elements; below this the hand-over costs more than half the passes
+WARM_UP = 8  # steps before a trial (the first ones are slow either way)
 TRIAL_STEPS = 16  # steps timed each way
 RETRY_EVERY = 4096  # steps between trials
 
@@ -87,9 +88,9 @@ class Halves:
         if not self.enabled:
             fn(0, self.size, *args)
             return
-        phase = self._steps % RETRY_EVERY  # the first 2 * TRIAL_STEPS of each round: a trial
+        phase = self._steps % RETRY_EVERY - WARM_UP  # 0 to 2 * TRIAL_STEPS - 1: a trial
         self._steps += 1
-        if phase >= 2 * TRIAL_STEPS:
+        if not 0 <= phase < 2 * TRIAL_STEPS:
             self._run(fn, args, self.split)
             return
         split = phase % 2 == 1  # alternate, so that a slow spell hits both ways alike

@@ -507,7 +507,7 @@ def bench_components() -> dict:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=5, help="measured MLP epochs per contender")
+    p.add_argument("--rounds", type=int, default=9, help="measured MLP epochs per contender")
     p.add_argument("--nielsen-rounds", type=int, default=3,
                    help="measured epochs of Nielsen's loop and of nndesk")
     p.add_argument("--torch-threads", type=int, default=2)

@@ -27,7 +27,7 @@ def test_two_threads_update_exactly_as_one(name, monkeypatch):
     for split in (False, True):
         opt = make_optimizer(settings, SIZE, np.float32, [slice(0, SIZE - 100)])
         opt._halves.split = split
-        opt._halves._steps = halves.TRIAL_STEPS * 2  # past the trial: use ``split``
+        opt._halves._steps = halves.WARM_UP + 2 * halves.TRIAL_STEPS  # past the trial
         used.clear()
         p = p0.copy()
         for g in grads:
@@ -59,19 +59,23 @@ def test_the_faster_way_is_measured_and_kept(monkeypatch):
         ways.append(hi - lo != h.size)
         clock.now += 0.5 if hi - lo != h.size else 5.0
 
+    for _ in range(halves.WARM_UP):
+        h(fn)
+    assert ways == [False] * halves.WARM_UP  # one thread until the trial
     for _ in range(2 * halves.TRIAL_STEPS):
         h(fn)
     assert h.split  # halves measured faster
-    trial = len(ways)
+    trial = ways[halves.WARM_UP:]
+    assert trial.count(False) == halves.TRIAL_STEPS  # the trial alternated
+    ways.clear()
     h(fn)
-    assert ways[trial:] == [True, True]  # both halves, from now on
-    assert ways[:trial].count(False) == halves.TRIAL_STEPS  # the trial alternated
+    assert ways == [True, True]  # both halves, from now on
 
 
 def test_an_error_on_the_helper_thread_reaches_the_caller(monkeypatch):
     monkeypatch.setattr(halves, "_cores", lambda: 2)
     h = Halves(halves.MIN_SIZE)
-    h.split, h._steps = True, 2 * halves.TRIAL_STEPS
+    h.split, h._steps = True, halves.WARM_UP + 2 * halves.TRIAL_STEPS
 
     def fn(lo, hi):
         if lo > 0:
@@ -87,7 +91,7 @@ def test_an_error_on_the_helper_thread_reaches_the_caller(monkeypatch):
 def test_a_busy_helper_means_doing_it_all_here(monkeypatch):
     monkeypatch.setattr(halves, "_cores", lambda: 2)
     h = Halves(halves.MIN_SIZE)
-    h.split, h._steps = True, 2 * halves.TRIAL_STEPS
+    h.split, h._steps = True, halves.WARM_UP + 2 * halves.TRIAL_STEPS
     helper = halves._shared_helper()
     seen = []
     with helper.busy:  # another optimizer is using it (e.g. two trainings at once)
