@@ -1,10 +1,11 @@
 """Engine throughput, printed as one JSON object.
 
 1. ``mlp``: the MLP 784-256-128-64-10 (ReLU, softmax cross-entropy, Adam, batch 128, float32)
-   on the real MNIST training set (60,000 images), one epoch at a time through
-   ``Trainer.run``, interleaved in the same process with PyTorch CPU (when it is installed)
-   training the identical network at the same batch size with ``torch.optim.Adam`` (default
-   and ``fused=True``). Ratios are taken within each round, then the median is reported.
+   on the real MNIST training set (60,000 images) through ``Trainer.run``, interleaved in the
+   same process with PyTorch CPU (when it is installed) training the identical network at
+   the same batch size with ``torch.optim.Adam`` (default and ``fused=True``). Each round
+   gives every contender two epochs back to back and times the second. Ratios are taken
+   within each round, then the median is reported.
 2. ``nielsen``: the classic 784-100-10 sigmoid network (quadratic cost, SGD lr 3.0, batch 10,
    the ``nielsen_sigmoid`` preset) against a faithful copy of the per-sample backprop loop of
    Michael Nielsen's ``network.py`` (column vectors, float64 weights), one epoch of 50,000
@@ -134,9 +135,10 @@ SETTLE_SECONDS = 0.3
 def settle() -> None:
     """Pause between contenders: PyTorch's OpenMP threads, and OpenBLAS's unless nndesk set
     OPENBLAS_THREAD_TIMEOUT short, keep spinning for a while after their work; let them go
-    to sleep so that they do not take a core from whatever runs next. (Interleaving more
-    finely than by epochs was tried: every pause costs whoever runs next a slow start of
-    ~20 ms on this kind of host, which distorts the shorter of two times the most.)"""
+    to sleep so that they do not take a core from whatever runs next. An epoch that follows
+    a pause can run up to 20% slow on this kind of host, so each contender's turn is two
+    epochs back to back and only the second is timed. (Interleaving more finely than by
+    epochs was tried and dropped: every pause costs whoever runs next a slow start.)"""
     time.sleep(SETTLE_SECONDS)
 
 
@@ -242,26 +244,25 @@ def bench_mlp(mnist, torch, rounds: int, torch_threads: int) -> dict:
         torch.set_num_threads(torch_threads)
         runners = {"torch": TorchMLP(torch, x, y, sizes, 128, fused=False),
                    "torch_fused": TorchMLP(torch, x, y, sizes, 128, fused=True)}
-        for r in runners.values():  # warm-up
-            r.epoch()
     times = {"nndesk": [], **{k: [] for k in runners}}
 
     def on_event(event):
-        if event["event"] != "epoch":
-            return
-        if event["epoch"] == 1:  # warm-up epoch
+        # Each contender's turn is two epochs back to back, the second one timed: the first
+        # epoch after a switch runs up to 20% slow on this kind of host (see settle).
+        if event["event"] != "epoch" or event["epoch"] % 2:
             return
         times["nndesk"].append(event["seconds"])
         names = list(runners)
-        if event["epoch"] % 2:
+        if event["epoch"] % 4:
             names.reverse()
         for name in names:
             settle()
+            runners[name].epoch()
             times[name].append(runners[name].epoch())
         settle()
 
     load = BackgroundLoad().start()
-    trainer = Trainer(net, x, y, listeners=[on_event], epochs=rounds + 1)
+    trainer = Trainer(net, x, y, listeners=[on_event], epochs=2 * rounds)
     result = trainer.run()
     background = load.stop()
     assert result["reason"] == "completed", result
