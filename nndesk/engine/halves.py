@@ -33,6 +33,7 @@ class _Helper:
         self._job: tuple | None = None
         self._error: BaseException | None = None
         self.busy = threading.Lock()  # held by whichever Halves is using the helper
+        self.broken = False  # a wait for it was interrupted: its job may still be running
         threading.Thread(target=self._loop, name="nndesk-halves", daemon=True).start()
 
     def _loop(self):
@@ -50,7 +51,11 @@ class _Helper:
         self._go.release()
 
     def join(self) -> None:
-        self._done.acquire()
+        try:
+            self._done.acquire()
+        except BaseException:  # e.g. Ctrl+C: never hand this thread another job
+            self.broken = True
+            raise
         self._job = None
         if self._error is not None:
             raise self._error
@@ -63,7 +68,7 @@ _helper_lock = threading.Lock()
 def _shared_helper() -> _Helper:
     global _helper
     with _helper_lock:
-        if _helper is None:
+        if _helper is None or _helper.broken:
             _helper = _Helper()
         return _helper
 

@@ -97,3 +97,31 @@ def test_a_busy_helper_means_doing_it_all_here(monkeypatch):
     with helper.busy:  # another optimizer is using it (e.g. two trainings at once)
         h(lambda lo, hi: seen.append((lo, hi, threading.current_thread().name)))
     assert seen == [(0, h.size, threading.current_thread().name)]
+
+
+def test_an_interrupted_wait_retires_the_helper(monkeypatch):
+    """Ctrl+C while waiting for the helper: its job may still be running, so the next
+    split step must get a new helper rather than a stale 'done'."""
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    h = Halves(halves.MIN_SIZE)
+    h.split, h._steps = True, halves.WARM_UP + 2 * halves.TRIAL_STEPS
+    old = halves._shared_helper()
+
+    class Interrupted:  # the wait is interrupted; the helper still signals when it is done
+        def __init__(self, lock):
+            self.lock = lock
+
+        def acquire(self):
+            raise KeyboardInterrupt
+
+        def release(self):
+            self.lock.release()
+
+    old._done = Interrupted(old._done)
+    with pytest.raises(KeyboardInterrupt):
+        h(lambda lo, hi: None)
+    assert old.broken
+    seen = []
+    h(lambda lo, hi: seen.append((lo, hi)))
+    assert halves._shared_helper() is not old
+    assert sorted(seen) == [(0, h.mid), (h.mid, h.size)]
