@@ -19,10 +19,14 @@ batch (the same weights to about 1e-15 in float64), in a different order of summ
 about twice as fast at batch size 10.
 
 The network's ``sync`` (called by ``named_weights``, ``get_weights``, ``forward``, ...)
-applies the updates so far, so whatever reads the weights mid-block sees them up to date.
+applies the updates so far, so whatever reads the weights mid-block on the training thread
+(the trainer's listeners) sees them up to date, and may change them. Other threads see the
+weights as of the last block's end.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -60,19 +64,26 @@ class DeferredFirstLayer:
         self._gram = np.empty(rows * rows, dt)
         self._update = np.empty_like(layer.W)
         self._ones = np.ones(batch_size, dt)
+        # The last batch's rows, kept for its weight gradient when the block moves on.
+        self._last_x = np.empty((batch_size, layer.input_size), dt)
+        self._last_d = np.empty((batch_size, layer.output_size), dt)
         self._work: dict[int, tuple] = {}
         # The first layer's weight matrix leads the flat vector; everything after it
         # (its bias included) is updated after every batch.
         self.rest = slice(layer.W.size, None)
         self.m = self.start = self.stop = self.done = self.base = 0
         self.stale = False
-        self._last: tuple[int, int] | None = None  # rows of the last committed batch
         self.G = self._gram[:0].reshape(0, 0)
+        self._current = None  # the current batch's inputs, as handed to the trainer
+        self._external = False  # the step in progress is on other inputs (see forward)
+        self._gradient_rows: tuple | None = None  # (x, dz) whose weight gradient is owed
         self._saved = None
+        self._thread = None
 
     # --- wiring --------------------------------------------------------------------
 
     def attach(self) -> None:
+        self._thread = threading.get_ident()
         self._saved = self.net.replace_first_layer(self.forward, self.backward, self.sync)
 
     def detach(self) -> None:
@@ -91,11 +102,18 @@ class DeferredFirstLayer:
             self._begin(idx)
             for r0 in range(0, len(idx), bs):
                 self.start, self.stop = r0, min(r0 + bs, len(idx))
-                yield self.X[r0:self.stop], self.y[idx[r0:self.stop]]
+                self._current = self.X[r0:self.stop]
+                yield self._current, self.y[idx[r0:self.stop]]
         self.apply()
 
     def _begin(self, idx: np.ndarray) -> None:
         self.apply()
+        if self._gradient_rows is not None:  # X and D are about to be overwritten
+            x, dz = self._gradient_rows
+            n = len(x)
+            np.copyto(self._last_x[:n], x)
+            np.copyto(self._last_d[:n], dz)
+            self._gradient_rows = (self._last_x[:n], self._last_d[:n])
         m = self.m = len(idx)
         X = self.X[:m]
         np.take(self.x, idx, axis=0, out=X, mode="clip")
@@ -104,12 +122,15 @@ class DeferredFirstLayer:
         np.dot(X, X.T, out=self.G)
         self.base = self.done = 0
         self.stale = False
-        self._last = None
 
-    def commit(self) -> None:
-        """The trainer has applied the current batch's other updates: count it in."""
+    def commit(self, factor: float = 1.0) -> None:
+        """The trainer has applied the current batch's other updates: count it in.
+        ``factor``: the learning rate over the gradients' scale, 1 unless the optimizer
+        could not fold the rate in (a rate of 0)."""
+        if factor != 1.0:
+            self.sync()  # the weight gradient as computed, before scaling the update
+            self.D[self.start:self.stop] *= factor
         self.done = self.stop
-        self._last = (self.start, self.stop)
 
     # --- the first layer's steps ---------------------------------------------------
 
@@ -121,6 +142,11 @@ class DeferredFirstLayer:
         return work
 
     def forward(self, x, training):
+        if x is not self._current:  # a step on other inputs (a listener's): the plain way
+            self.sync()
+            self._external = True
+            return self.layer.forward(x, training)
+        self._external = False
         layer, r0, r1, base = self.layer, self.start, self.stop, self.base
         if self.stale:  # the weights moved mid-block (sync): redo X @ W from here on
             np.dot(self.X[base:self.m], layer.W, out=self.F[base:self.m])
@@ -138,10 +164,14 @@ class DeferredFirstLayer:
 
     def backward(self, grad, need_input_grad=False, pre_activation=False):
         layer = self.layer
+        if self._external:
+            return layer.backward(grad, need_input_grad, pre_activation)
         _, _, tmp = self._work_arrays(len(grad), grad.dtype)
         dz = grad if pre_activation else layer.activation.backward(grad, layer.z, layer.a, tmp)
-        self.D[self.start:self.stop] = dz
+        rows = slice(self.start, self.stop)
+        self.D[rows] = dz
         np.dot(self._ones[:len(dz)], dz, out=layer.db)
+        self._gradient_rows = (self.X[rows], self.D[rows])
         return None
 
     # --- applying the updates ------------------------------------------------------
@@ -156,10 +186,14 @@ class DeferredFirstLayer:
             self.stale = e < self.m
 
     def sync(self) -> None:
-        """Bring the weights up to date, and the first layer's weight gradient too (the
-        last committed batch's), for whoever reads them mid-training."""
-        if self._last is not None:
-            r0, r1 = self._last
-            np.dot(self.X[r0:r1].T, self.D[r0:r1], out=self.layer.dW)
-            self._last = None
+        """On the training thread: bring the weights up to date, and the first layer's
+        weight gradient too (the last batch's), for whoever reads them mid-training; since
+        they may change the weights, the block's cached products are redone afterwards."""
+        if threading.get_ident() != self._thread:
+            return
+        if self._gradient_rows is not None:
+            x, dz = self._gradient_rows
+            np.dot(x.T, dz, out=self.layer.dW)
+            self._gradient_rows = None
         self.apply()
+        self.stale = self.base < self.m

@@ -117,7 +117,7 @@ class Optimizer:
 
 class SGD(Optimizer):
     def gradient_scale(self, lr):
-        return float(lr)
+        return float(lr) if lr > 0 else 1.0  # a schedule may reach exactly 0
 
     def step(self, params, grads, lr, grad_scale=1.0):
         # With gradients already scaled by lr (``gradient_scale``) the update is a single

@@ -175,7 +175,7 @@ class Trainer:
                     self._fail_non_finite(loss, epoch, b, last_good, lr)
                 optimizer.step(params, grads, lr, scale)
                 if deferred is not None:
-                    deferred.commit()
+                    deferred.commit(lr / scale)
                 m = len(yb)
                 seen += m
                 loss_sum += loss * m

@@ -1,5 +1,7 @@
 """Deferred first-layer updates (plain SGD, small batches) against updating after every batch."""
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -76,7 +78,7 @@ def test_reading_weights_mid_block_sees_every_update_so_far(mnist):
 
     def snapshot(store):
         def listener(event):
-            if event["event"] == "batch" and event["batch"] % 7 == 3:
+            if event["event"] == "batch" and event["batch"] % 4 == 0:  # block edges too
                 store[(event["epoch"], event["batch"])] = (
                     event["_net"].get_weights(), event["_net"].named_gradients())
         return listener
@@ -124,3 +126,74 @@ def test_a_diverging_deferred_run_fails_with_finite_weights(mnist):
     assert result["reason"] == "failed" and "not a finite number" in result["error"]
     assert np.isfinite(net.params).all()
     assert net.pending_updates is None
+
+
+def _run_both(x, y, listener_for, spec=None):
+    """Final parameters of a plain and a deferred float64 run with the same listener."""
+    finals = []
+    for deferred in (False, True):
+        net = build_network(spec or _spec(), dtype=np.float64)
+        trainer = Trainer(net, x, y, deferred_updates=deferred)
+        trainer.listeners.append(listener_for(net, trainer))
+        result = trainer.run()
+        assert result["reason"] == "completed", result
+        finals.append(net.params.copy())
+    return finals
+
+
+def test_weights_a_listener_sets_are_trained_from(mnist):
+    def listener_for(net, trainer):
+        def listener(event):  # at a block's edge, mid-block, and at an epoch's start
+            if event["event"] == "batch" and event["batch"] in (8, 13) or \
+                    event["event"] == "epoch" and event["epoch"] == 1:
+                net.set_weights({k: v * 0.5 for k, v in net.get_weights().items()})
+        return listener
+
+    plain, fast = _run_both(mnist.x_train[:500], mnist.y_train[:500], listener_for)
+    assert np.abs(plain - fast).max() < 1e-10
+
+
+def test_a_listener_may_take_a_training_step_of_its_own(mnist):
+    other_x, other_y = mnist.x_train[-10:].astype(np.float64), mnist.y_train[-10:]
+    losses = []
+
+    def listener_for(net, trainer):
+        def listener(event):
+            if event["event"] == "batch" and event["batch"] == 5:
+                losses.append(net.train_step(other_x, other_y)[0])
+        return listener
+
+    plain, fast = _run_both(mnist.x_train[:300], mnist.y_train[:300], listener_for)
+    assert len(losses) == 4  # batch 5 of each epoch, plain run first
+    assert losses[2:] == pytest.approx(losses[:2], rel=1e-12)
+    assert np.abs(plain - fast).max() < 1e-10
+
+
+def test_a_schedule_that_reaches_zero_trains_on(mnist):
+    spec = _spec(schedule={"name": "step", "step_epochs": 1, "gamma": 1e-200})
+    spec["training"]["epochs"] = 3
+    plain, fast = _run_both(mnist.x_train[:200], mnist.y_train[:200],
+                            lambda net, trainer: lambda event: None, spec)
+    assert np.abs(plain - fast).max() < 1e-10
+
+
+def test_reading_weights_from_another_thread_leaves_training_alone(mnist):
+    x, y = mnist.x_train[:2000], mnist.y_train[:2000]
+    undisturbed, _, _ = _train(_spec(), x, y, deferred=True)
+    net = build_network(_spec(), dtype=np.float64)
+    trainer = Trainer(net, x, y)
+    done, reads = threading.Event(), []
+
+    def reader():
+        while not done.is_set():
+            reads.append(net.get_weights()["layers.0.weight"].sum())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        trainer.run()
+    finally:
+        done.set()
+        thread.join()
+    assert len(reads) > 10
+    assert np.array_equal(net.params, undisturbed.params)
