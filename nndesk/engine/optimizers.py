@@ -98,12 +98,10 @@ class Optimizer:
         return lr
 
     def _update(self, params, grads, consts) -> None:
+        """Runs the subclass's ``_passes(lo, hi, params, grads, consts)``: the update of
+        elements ``lo:hi``, whose arithmetic is independent of the other elements', so the
+        two halves of the vector can run on two threads."""
         self._halves(self._passes, params, grads, consts)
-
-    def _passes(self, lo, hi, params, grads, consts) -> None:
-        """The update of elements ``lo:hi``; each element's arithmetic is independent of
-        the others', so the halves of the vector can run on two threads."""
-        raise NotImplementedError
 
     def _flush_subnormals(self) -> None:
         if self._mask is None:
