@@ -182,3 +182,28 @@ def test_hover_readout_and_export_from_the_plots(qtbot, window, tmp_path):
     png = tmp_path / "accuracy.png"
     pyqtgraph.exporters.ImageExporter(plots.acc_plot).export(str(png))
     assert png.stat().st_size > 1000
+
+
+def test_the_classic_preset_trains_in_the_window_with_deferred_updates(qtbot, window):
+    """Nielsen's preset (SGD, batch 10) takes the engine's deferred first-layer path: the
+    window's pause, snapshots and kept weights must see every update."""
+    choose(qtbot, window.form.preset_combo, "nielsen_sigmoid")
+    set_small_run(qtbot, window, epochs=200, samples=3000, batch=10)
+    d = window.dashboard
+    click(qtbot, d.train_button)
+    qtbot.waitUntil(lambda: d.plots.batch_x.size > 20, timeout=15000)
+    click(qtbot, d.pause_button)
+    qtbot.waitUntil(lambda: window.status_state.text() == "Paused", timeout=2000)
+    seen = d.plots.batch_x.size
+    click(qtbot, d.pause_button)  # Resume
+    qtbot.waitUntil(lambda: d.plots.batch_x.size > seen + 20, timeout=5000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=5000) as finished:
+        click(qtbot, d.stop_button)
+    assert finished.args[0]["reason"] == "stopped"
+    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
+    net = window.net
+    assert net.pending_updates is None  # the network is its own again
+    # What the window reports is what the weights it kept do.
+    accuracy = f"{net.evaluate(window.dataset.x_test, window.dataset.y_test)[1] * 100:.2f}%"
+    assert accuracy in d.metrics_label.text(), (accuracy, d.metrics_label.text())
+    qtbot.waitUntil(lambda: window.tiles.grid.image.image is not None, timeout=3000)
