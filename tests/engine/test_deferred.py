@@ -44,8 +44,10 @@ def test_deferred_updates_apply_to_small_batch_plain_sgd_only():
     adam = _spec(optimizer={"name": "adam", "learning_rate": 1e-3})
     assert block_batches(build_network(adam), 10, augmenting=False) == 0
     narrow = _spec()
-    narrow["layers"][0]["units"] = 30  # narrower than a block: the extra products cost more
+    narrow["layers"][0]["units"] = 30  # too narrow: the extra products cost more
     assert block_batches(build_network(narrow), 10, augmenting=False) == 0
+    narrow["layers"][0]["units"] = 60
+    assert block_batches(build_network(narrow), 10, augmenting=False) == 8
 
 
 @pytest.mark.parametrize("spec", [
