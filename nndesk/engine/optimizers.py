@@ -68,12 +68,13 @@ class Optimizer:
         self._state: list[np.ndarray] = []  # running averages, flushed of subnormals
         self._halves = Halves(size)  # runs ``_passes`` on two cores when that is faster
 
-    def _apply_l2(self, params, grads):
+    def _apply_l2(self, params, grads, grad_scale=1.0):
+        """L2 decay added to ``grads``, in their units (``grad_scale`` times gradients)."""
         wd = self.settings.get("weight_decay", 0.0)
         if wd:
             for s in self.decay_slices:
                 tmp = self._tmp[s]
-                np.multiply(params[s], wd, out=tmp)
+                np.multiply(params[s], wd * float(grad_scale), out=tmp)
                 grads[s] += tmp
 
     def gradient_scale(self, lr: float) -> float:
@@ -123,12 +124,7 @@ class SGD(Optimizer):
         # products. Without weight decay ``params`` may be a part of the whole vector
         # (deferred.py updates the first layer's weights itself).
         self.steps += 1
-        wd = self.settings.get("weight_decay")
-        if wd:
-            for s in self.decay_slices:  # L2, in the units of ``grads``
-                tmp = self._tmp[s]
-                np.multiply(params[s], wd * float(grad_scale), out=tmp)
-                grads[s] += tmp
+        self._apply_l2(params, grads, grad_scale)
         factor = float(lr) / float(grad_scale)
         if factor == 1.0:
             params -= grads
@@ -201,9 +197,9 @@ class Adam(Optimizer):
         self._v = np.zeros(size, dtype=dtype)
         self._state = [self._m, self._v]
 
-    def _apply_l2(self, params, grads):
+    def _apply_l2(self, params, grads, grad_scale=1.0):
         if not self.decoupled:
-            super()._apply_l2(params, grads)
+            super()._apply_l2(params, grads, grad_scale)
             return
         wd = self.settings["weight_decay"]
         if wd:

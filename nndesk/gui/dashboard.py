@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from .plots import TrainingPlots
 
 PROGRESS_SECONDS = 0.25
-from .widgets import Banner, SciSpinBox, error_color, format_count, format_duration
+from .widgets import Banner, SciSpinBox, buddy_label, error_color, format_count, format_duration
 
 
 class TrainingDashboard(QWidget):
@@ -76,16 +76,10 @@ class TrainingDashboard(QWidget):
         controls.addWidget(self.mix_check)
         options = QHBoxLayout()
         options.setSpacing(6)
-        lr_label = QLabel("&Learning rate")
-        lr_label.setBuddy(self.lr_spin)
-        lr_label.setToolTip(self.lr_spin.toolTip())
-        options.addWidget(lr_label)
+        options.addWidget(buddy_label("&Learning rate", self.lr_spin))
         options.addWidget(self.lr_spin)
         options.addSpacing(12)
-        subset_label = QLabel("Train on &samples")
-        subset_label.setBuddy(self.subset_spin)
-        subset_label.setToolTip(self.subset_spin.toolTip())
-        options.addWidget(subset_label)
+        options.addWidget(buddy_label("Train on &samples", self.subset_spin))
         options.addWidget(self.subset_spin)
         options.addStretch(1)
 

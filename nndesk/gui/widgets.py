@@ -172,6 +172,14 @@ class FieldBox(QWidget):
         self.error.setVisible(bool(message))
 
 
+def buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A label whose mnemonic (``&``) focuses ``buddy`` and which shows its tooltip."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    label.setToolTip(buddy.toolTip())
+    return label
+
+
 def set_invalid(widget: QWidget, invalid: bool, message: str | None = None) -> None:
     """Mark an editor as holding a bad value (a red frame, drawn by the window's style sheet)."""
     if bool(widget.property("invalid")) != invalid:
