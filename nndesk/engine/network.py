@@ -61,6 +61,8 @@ class Network:
         # The training step's calls, looked up once.
         last = len(self.layers) - 1
         self._forwards = [layer.forward for layer in self.layers]
+        # The first layer's own forward pass, when it can take an ``input_span``.
+        self._span_forward = self._forwards[0] if self.layers[0].kind == "dense" else None
         self._backwards = [(layer.backward, i > self._first_trainable, self._fused and i == last)
                            for i, layer in reversed(list(enumerate(self.layers)))]
         # Sigmoid's exp(-z) overflows to inf (harmlessly) for very negative z: silence it.
@@ -134,13 +136,17 @@ class Network:
 
     # --- training ------------------------------------------------------------------
 
-    def train_step(self, x: np.ndarray, y: np.ndarray,
-                   grad_scale: float = 1.0) -> tuple[float, np.ndarray]:
+    def train_step(self, x: np.ndarray, y: np.ndarray, grad_scale: float = 1.0,
+                   input_span: tuple[int, int] | None = None) -> tuple[float, np.ndarray]:
         """Forward and backward on one batch; fills ``self.grads`` with ``grad_scale`` times
         the gradients (free: it scales the loss gradient). Returns (loss, output).
+        ``input_span=(lo, hi)``: the caller knows that the columns of ``x`` outside ``lo:hi``
+        are all zero, and a dense first layer skips them.
 
         The output and the work arrays behind it are reused by the next step."""
         self.grad_scale = grad_scale = float(grad_scale)
+        if input_span is not None and self._forwards[0] == self._span_forward:
+            self.layers[0].input_span = input_span
         if self._overflow_ok:
             with np.errstate(over="ignore"):
                 for forward in self._forwards:

@@ -36,6 +36,19 @@ def new_history() -> dict:
     return {**{k: [] for k in HISTORY_KEYS}, "batch_loss": []}
 
 
+def column_spans(x: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``x``: the first non-zero column and the last one (the number of
+    columns and -1 for a row of zeros)."""
+    n, d = x.shape
+    first, last = np.empty(n, np.int32), np.empty(n, np.int32)
+    for s in range(0, n, chunk):
+        nonzero = x[s:s + chunk] != 0
+        some = nonzero.any(axis=1)
+        first[s:s + chunk] = np.where(some, nonzero.argmax(axis=1), d)
+        last[s:s + chunk] = np.where(some, d - 1 - nonzero[:, ::-1].argmax(axis=1), -1)
+    return first, last
+
+
 class Trainer:
     def __init__(self, net: Network, x_train, y_train, x_val=None, y_val=None,
                  listeners: list[Listener] | tuple = (), augment: Augment | None = None,
@@ -74,6 +87,7 @@ class Trainer:
         self.augment_rng = np.random.default_rng(shuffle_seq.spawn(1)[0])
         self.history = new_history()
         self.deferred_updates = deferred_updates
+        self._spans: tuple[np.ndarray, np.ndarray] | None = None  # see _run
         self._deferred: DeferredFirstLayer | None = None
         self._stop = threading.Event()
         self._unpaused = threading.Event()
@@ -146,6 +160,10 @@ class Trainer:
             self._deferred.attach()
             params, grads = params[self._deferred.rest], grads[self._deferred.rest]
         optimizer, deferred = self.optimizer, self._deferred
+        # Where each sample's non-zero inputs start and end, so that a dense first layer can
+        # skip the columns that are zero across a batch (about 9% of MNIST's at batch 128).
+        self._spans = column_spans(self.x) if (
+            not blocks_of and self.augment is None and net.layers[0].kind == "dense") else None
         last_good = net.params.copy()
         best = (math.inf, None)
         since_best = 0
@@ -156,7 +174,7 @@ class Trainer:
             loss_sum, correct, seen = 0.0, 0, 0
             epoch_seconds, t0 = 0.0, time.perf_counter()
             lr = self.base_lr
-            for b, (xb, yb) in enumerate(self._epoch_batches(order, batches)):
+            for b, (xb, yb, span) in enumerate(self._epoch_batches(order, batches)):
                 if not self._unpaused.is_set():
                     epoch_seconds += time.perf_counter() - t0
                     self._emit({"event": "paused", "epoch": epoch + 1, "batch": b})
@@ -169,7 +187,7 @@ class Trainer:
                     return "stopped"
                 lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches, self.epochs)
                 scale = optimizer.gradient_scale(lr)
-                loss, out = net.train_step(xb, yb, scale)
+                loss, out = net.train_step(xb, yb, scale, span)
                 if not math.isfinite(loss):
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
                     self._fail_non_finite(loss, epoch, b, last_good, lr)
@@ -214,17 +232,20 @@ class Trainer:
         return "completed"
 
     def _epoch_batches(self, order, batches):
-        """(x, y) for each batch of an epoch, in ``order`` (None: the whole set each time).
+        """(x, y, input span or None) for each batch of an epoch, in ``order`` (None: the
+        whole set each time).
 
         With augmentation the next batch is gathered and distorted on a helper thread while
         the current one trains, using the core that sits idle during the element-wise steps.
         """
         if order is None:
+            span = self._span_of(slice(None))
             for _ in range(batches):
-                yield self.x, self.y
+                yield self.x, self.y, span
             return
         if self._deferred is not None:
-            yield from self._deferred.batches(order, batches)
+            for xb, yb in self._deferred.batches(order, batches):
+                yield xb, yb, None
             return
         buffers = [np.empty((self.batch_size, self.x.shape[1]), self.net.dtype) for _ in range(2)]
         if self.augment is None:
@@ -243,11 +264,23 @@ class Trainer:
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]
         # mode="clip" skips the bounds check (the indices are a permutation) and with it
         # the copy through a temporary that np.take makes for out= in the default mode.
-        return np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip"), self.y[idx]
+        xb = np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip")
+        return xb, self.y[idx], self._span_of(idx)
+
+    def _span_of(self, idx):
+        """(lo, hi) such that the inputs of samples ``idx`` are zero outside columns lo:hi,
+        or None when that leaves nothing out."""
+        if self._spans is None:
+            return None
+        first, last = self._spans
+        lo, hi = int(first[idx].min()), int(last[idx].max()) + 1
+        if hi <= lo:  # every input is zero: any one column gives the same products
+            return 0, 1
+        return None if hi - lo == self.x.shape[1] else (lo, hi)
 
     def _augmented(self, order, b, buffer):
-        xb, yb = self._gather(order, b, buffer)
-        return self.augment(xb, self.augment_rng), yb
+        xb, yb, _ = self._gather(order, b, buffer)
+        return self.augment(xb, self.augment_rng), yb, None
 
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds
