@@ -20,7 +20,7 @@ from typing import Callable
 MIN_SIZE = 65536  # elements: half of Adam's passes over these take about as long as a hand-over
 WARM_UP = 8  # steps before a trial (the first ones are slow either way)
 TRIAL_STEPS = 16  # steps timed each way
-RETRY_EVERY = 4096  # steps between trials
+RETRY_EVERY = 512  # steps between trials: a choice made during a slow spell of the host soon ends
 
 
 class _Helper:
