@@ -3,9 +3,9 @@
 1. ``mlp``: the MLP 784-256-128-64-10 (ReLU, softmax cross-entropy, Adam, batch 128, float32)
    on the real MNIST training set (60,000 images) through ``Trainer.run``, interleaved in the
    same process with PyTorch CPU (when it is installed) training the identical network at
-   the same batch size with ``torch.optim.Adam`` (default and ``fused=True``). Each round
-   gives every contender two epochs back to back and times the second. Ratios are taken
-   within each round, then the median is reported.
+   the same batch size with ``torch.optim.Adam`` (default and ``fused=True``). The
+   contenders take turns every eighth of an epoch, so that a slow spell of the host hits
+   them alike; each epoch's ratio is taken, then the median over the epochs after the first.
 2. ``nielsen``: the classic 784-100-10 sigmoid network (quadratic cost, SGD lr 3.0, batch 10,
    the ``nielsen_sigmoid`` preset) against a faithful copy of the per-sample backprop loop of
    Michael Nielsen's ``network.py`` (column vectors, float64 weights), one epoch of 50,000
@@ -130,16 +130,24 @@ def machine_info(torch=None) -> dict:
 
 
 SETTLE_SECONDS = 0.3
+SEGMENTS = 8  # turns per epoch in the MLP race
+GAP_SECONDS = 0.02  # busy wait after each turn in the MLP race (see quiet_gap)
 
 
 def settle() -> None:
-    """Pause between contenders: PyTorch's OpenMP threads, and OpenBLAS's unless nndesk set
-    OPENBLAS_THREAD_TIMEOUT short, keep spinning for a while after their work; let them go
-    to sleep so that they do not take a core from whatever runs next. An epoch that follows
-    a pause can run up to 20% slow on this kind of host, so each contender's turn is two
-    epochs back to back and only the second is timed. (Interleaving more finely than by
-    epochs was tried and dropped: every pause costs whoever runs next a slow start.)"""
+    """Pause between the Nielsen contenders: OpenBLAS's threads keep spinning for a while
+    after their work unless nndesk set OPENBLAS_THREAD_TIMEOUT short; let them go to sleep
+    so that they do not take a core from whatever runs next."""
     time.sleep(SETTLE_SECONDS)
+
+
+def quiet_gap() -> None:
+    """Untimed gap after a contender's turn: PyTorch's OpenMP workers spin about 10 ms
+    after their last parallel region, on the core nndesk's next product needs. Busy, not
+    asleep: a core that idles runs whatever comes next slowly for a while on this host."""
+    end = time.perf_counter() + GAP_SECONDS
+    while time.perf_counter() < end:
+        pass
 
 
 class BackgroundLoad:
@@ -201,7 +209,8 @@ def useful_flops_per_sample(net) -> int:
 
 
 class TorchMLP:
-    """The identical network in PyTorch, trained with the same batch size and loop shape."""
+    """The identical network in PyTorch, trained with the same batch size and loop shape,
+    an epoch at a time (``epoch``) or a few batches at a time (``run_to``)."""
 
     def __init__(self, torch, x, y, sizes, batch_size, fused, seed=0):
         self.torch, self.batch_size = torch, batch_size
@@ -215,23 +224,33 @@ class TorchMLP:
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=fused)
         self.x, self.y = torch.from_numpy(x), torch.from_numpy(y)
         self.gen = torch.Generator().manual_seed(seed)
+        self.batches = math.ceil(len(x) / batch_size)
+        self.done, self.seconds, self.order = self.batches, 0.0, None
 
     def epoch(self) -> float:
+        self.run_to(self.batches)
+        return self.seconds
+
+    def run_to(self, batch: int) -> None:
+        """Train up to batch number ``batch`` of the current epoch (a new epoch starts when
+        the last one is complete); ``seconds`` adds up the epoch's time."""
         torch, bs, n = self.torch, self.batch_size, len(self.x)
         t0 = time.perf_counter()
-        order = torch.randperm(n, generator=self.gen)
-        loss_sum, correct = 0.0, 0
-        for i in range(0, n, bs):
-            idx = order[i:i + bs]
+        if self.done == self.batches:
+            self.order = torch.randperm(n, generator=self.gen)
+            self.done, self.seconds, self.loss_sum, self.correct = 0, 0.0, 0.0, 0
+        for b in range(self.done, batch):
+            idx = self.order[b * bs:(b + 1) * bs]
             xb, yb = self.x.index_select(0, idx), self.y.index_select(0, idx)
             out = self.model(xb)
             loss = torch.nn.functional.cross_entropy(out, yb)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            loss_sum += loss.item() * len(idx)  # what nndesk's trainer also tracks
-            correct += int((out.argmax(1) == yb).sum())
-        return time.perf_counter() - t0
+            self.loss_sum += loss.item() * len(idx)  # what nndesk's trainer also tracks
+            self.correct += int((out.argmax(1) == yb).sum())
+        self.done = max(self.done, batch)
+        self.seconds += time.perf_counter() - t0
 
 
 def bench_mlp(mnist, torch, rounds: int, torch_threads: int) -> dict:
@@ -245,24 +264,33 @@ def bench_mlp(mnist, torch, rounds: int, torch_threads: int) -> dict:
         runners = {"torch": TorchMLP(torch, x, y, sizes, 128, fused=False),
                    "torch_fused": TorchMLP(torch, x, y, sizes, 128, fused=True)}
     times = {"nndesk": [], **{k: [] for k in runners}}
+    away = [0.0]  # seconds of this epoch that nndesk's trainer spent waiting for PyTorch
+    turns = [0]
 
     def on_event(event):
-        # Each contender's turn is two epochs back to back, the second one timed: the first
-        # epoch after a switch runs up to 20% slow on this kind of host (see settle).
-        if event["event"] != "epoch" or event["epoch"] % 2:
-            return
-        times["nndesk"].append(event["seconds"])
-        names = list(runners)
-        if event["epoch"] % 4:
-            names.reverse()
-        for name in names:
-            settle()
-            runners[name].epoch()
-            times[name].append(runners[name].epoch())
-        settle()
+        # Every eighth of an epoch PyTorch catches up to nndesk's batch: the turns come about
+        # a tenth of a second apart, so that a slow spell of the host hits every contender
+        # alike. The time this takes inside nndesk's epoch is taken out of it.
+        if event["event"] == "batch":
+            b, batches = event["batch"], event["batches"]
+            if runners and (b % max(batches // SEGMENTS, 1) == 0 or b == batches):
+                t0 = time.perf_counter()
+                turns[0] += 1
+                quiet_gap()
+                for name in (names if turns[0] % 2 else names[::-1]):
+                    runners[name].run_to(b)
+                    quiet_gap()
+                away[0] += time.perf_counter() - t0
+        elif event["event"] == "epoch":
+            if event["epoch"] > 1:  # the first epoch of each contender warms up
+                times["nndesk"].append(event["seconds"] - away[0])
+                for name, runner in runners.items():
+                    times[name].append(runner.seconds)
+            away[0] = 0.0
 
+    names = list(runners)
     load = BackgroundLoad().start()
-    trainer = Trainer(net, x, y, listeners=[on_event], epochs=2 * rounds)
+    trainer = Trainer(net, x, y, listeners=[on_event], epochs=rounds + 1)
     result = trainer.run()
     background = load.stop()
     assert result["reason"] == "completed", result
