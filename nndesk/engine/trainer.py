@@ -36,10 +36,12 @@ def new_history() -> dict:
     return {**{k: [] for k in HISTORY_KEYS}, "batch_loss": []}
 
 
-def column_spans(x: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def column_spans(x: np.ndarray, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``x``: the first non-zero column and the last one (the number of
-    columns and -1 for a row of zeros)."""
+    columns and -1 for a row of zeros). Works through ``chunk`` rows at a time (by default
+    as many as make a 4 MB temporary)."""
     n, d = x.shape
+    chunk = chunk or max(1, (1 << 22) // max(d, 1))
     first, last = np.empty(n, np.int32), np.empty(n, np.int32)
     for s in range(0, n, chunk):
         nonzero = x[s:s + chunk] != 0

@@ -35,9 +35,10 @@ def test_column_spans_finds_the_first_and_last_non_zero_column():
                   [3, 0, 0, 0, 0, 0],
                   [0, 0, 0, 0, 0, 0],
                   [0, 0, 0, 0, 0, np.nan]])
-    first, last = column_spans(x, chunk=3)  # a chunk boundary inside the array
-    assert first.tolist() == [2, 0, 6, 5]
-    assert last.tolist() == [4, 0, -1, 5]
+    for chunk in (3, None):  # a chunk boundary inside the array; the default size
+        first, last = column_spans(x, chunk=chunk)
+        assert first.tolist() == [2, 0, 6, 5]
+        assert last.tolist() == [4, 0, -1, 5]
 
 
 def test_a_step_over_the_span_gives_the_full_gradients():
@@ -65,13 +66,17 @@ def test_a_span_is_ignored_when_the_first_layer_is_not_dense():
     assert net.layers[1].input_span is None and net.layers[1]._span is None
 
 
-@pytest.mark.parametrize("batch_size", [8, 5, 60])  # 60: the whole set, one span for all
-def test_training_with_spans_matches_training_without(batch_size):
+@pytest.mark.parametrize("batch_size,dtype,tol", [
+    (8, np.float64, 1e-10), (5, np.float64, 1e-10),
+    (60, np.float64, 1e-10),  # the whole set: one span for every step
+    (8, np.float32, 1e-5),  # the products sum in another order: rounding differs
+])
+def test_training_with_spans_matches_training_without(batch_size, dtype, tol):
     x, y = _bordered(60)
-    runs = []
+    runs, evaluations = [], []
     for use_spans in (True, False):
-        net = build_network(_spec(), dtype=np.float64)
-        trainer = Trainer(net, x, y, batch_size=batch_size)
+        net = build_network(_spec(), dtype=dtype)
+        trainer = Trainer(net, x, y, x_val=x[:20], y_val=y[:20], batch_size=batch_size)
         if not use_spans:
             trainer._span_of = lambda idx: None
         used = []
@@ -79,10 +84,15 @@ def test_training_with_spans_matches_training_without(batch_size):
         net.train_step = lambda *a: used.append(a[3]) or original(*a)
         trainer.run()
         runs.append(net.params.copy())
+        # Inference after training uses every column (no span left over from training).
+        evaluations.append((trainer.history["val_loss"], net.predict_proba(x)))
+        assert net.layers[0]._span is None
         assert any(s is not None for s in used) == use_spans
         if use_spans:
             assert all(0 <= lo < hi <= 20 for lo, hi in (s for s in used if s is not None))
-    np.testing.assert_allclose(runs[0], runs[1], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(runs[0], runs[1], rtol=0, atol=tol)
+    np.testing.assert_allclose(evaluations[0][0], evaluations[1][0], rtol=tol)
+    np.testing.assert_allclose(evaluations[0][1], evaluations[1][1], rtol=0, atol=tol)
 
 
 def test_an_all_zero_batch_uses_a_single_column():
