@@ -36,6 +36,9 @@ def new_history() -> dict:
     return {**{k: [] for k in HISTORY_KEYS}, "batch_loss": []}
 
 
+SPAN_MIN_MACS = 1 << 20  # first-layer multiply-adds per batch from which input spans pay
+
+
 def column_spans(x: np.ndarray, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``x``: the first non-zero column and the last one (the number of
     columns and -1 for a row of zeros). Works through ``chunk`` rows at a time (by default
@@ -163,9 +166,12 @@ class Trainer:
             params, grads = params[self._deferred.rest], grads[self._deferred.rest]
         optimizer, deferred = self.optimizer, self._deferred
         # Where each sample's non-zero inputs start and end, so that a dense first layer can
-        # skip the columns that are zero across a batch (about 9% of MNIST's at batch 128).
+        # skip the columns that are zero across a batch (about 9% of MNIST's at batch 128);
+        # not for first-layer products too small to repay the few microseconds per batch.
+        first = net.layers[0]
         self._spans = column_spans(self.x) if (
-            not blocks_of and self.augment is None and net.layers[0].kind == "dense") else None
+            not blocks_of and self.augment is None and first.kind == "dense"
+            and bs * first.input_size * first.output_size >= SPAN_MIN_MACS) else None
         last_good = net.params.copy()
         best = (math.inf, None)
         since_best = 0

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nndesk.engine import Trainer, build_network
+from nndesk.engine import Trainer, build_network, trainer as trainer_module
 from nndesk.engine.trainer import column_spans
 
 
@@ -71,7 +71,8 @@ def test_a_span_is_ignored_when_the_first_layer_is_not_dense():
     (60, np.float64, 1e-10),  # the whole set: one span for every step
     (8, np.float32, 1e-5),  # the products sum in another order: rounding differs
 ])
-def test_training_with_spans_matches_training_without(batch_size, dtype, tol):
+def test_training_with_spans_matches_training_without(batch_size, dtype, tol, monkeypatch):
+    monkeypatch.setattr(trainer_module, "SPAN_MIN_MACS", 0)  # this network is tiny
     x, y = _bordered(60)
     runs, evaluations = [], []
     for use_spans in (True, False):
@@ -104,3 +105,14 @@ def test_an_all_zero_batch_uses_a_single_column():
     net.train_step(trainer.x, trainer.y, input_span=(0, 1))
     assert not net.layers[0].dW.any()
     np.testing.assert_allclose(net.layers[0].z, np.broadcast_to(net.layers[0].b, (4, 12)))
+
+
+def test_products_too_small_to_repay_the_bookkeeping_get_no_spans():
+    x, y = _bordered(60)
+    net = build_network(_spec(), dtype=np.float64)  # 8 x 20 x 12 multiply-adds per batch
+    used = []
+    original = net.train_step
+    net.train_step = lambda *a: used.append(a[3]) or original(*a)
+    trainer = Trainer(net, x, y, batch_size=8, epochs=1)
+    trainer.run()
+    assert used and all(s is None for s in used) and trainer._spans is None
