@@ -197,7 +197,9 @@ def _r(x, digits=4):
 # --- 1. the MLP against PyTorch ------------------------------------------------------------
 
 def useful_flops_per_sample(net) -> int:
-    """GEMM FLOPs one training sample needs: forward, dW, and dX except for the first layer."""
+    """GEMM FLOPs one training sample needs in the dense network: forward, dW, and dX except
+    for the first layer (nndesk's first layer also skips input columns that are zero across
+    the batch, about 7% of this count on MNIST at batch 128)."""
     flops, first = 0, True
     for layer in net.layers:
         if layer.kind != "dense":
