@@ -4,6 +4,8 @@ The contract follows Keras: settings in ``__init__``, shapes fixed in ``build``,
 bound to views of the network's flat parameter and gradient vectors in ``bind``, then
 ``forward(x, training)`` and ``backward(grad, need_input_grad)``. Data is batch-major:
 ``x`` is (N, features) and a dense layer computes ``x @ W + b`` with ``W`` shaped (in, out).
+Inference (``forward(x, False)``, ``infer``) leaves the state of the last training step alone,
+so predictions may run on another thread while a network trains.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ class Layer:
 
     def bind(self, params, grads, rng, default_initializer: str) -> None:
         """Attach views of the flat parameter/gradient vectors and initialise them."""
+
+    def infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The output for ``x`` in inference mode, and the pre-activation (None when there
+        is none, or when the activation overwrote it)."""
+        return x, None
 
     def weights(self) -> dict[str, np.ndarray]:
         return {}
@@ -114,30 +121,31 @@ class Dense(Layer):
                                                self.activation.uses_tmp)
         return bufs
 
+    def infer(self, x):
+        z = x @ self.W
+        z += self.b
+        a = self.activation.forward(z, z if self._in_place else np.empty_like(z))
+        return a, None if a is z else z
+
     def forward(self, x, training):
+        if not training:
+            return self.infer(x)[0]
         W = self.W
         span, self.input_span = self.input_span, None
-        if training:
-            bufs = self._bufs
-            if bufs is None or len(bufs.z) != len(x):
-                bufs = self._bufs = self._buffers_for(len(x), W.dtype)
-            if x.dtype != W.dtype:
-                span = None
-                z = np.matmul(x, W, out=bufs.z)
-            elif span is None:
-                z = np.dot(x, W, out=bufs.z)
-            else:
-                lo, hi = span
-                z = np.matmul(x[:, lo:hi], W[lo:hi], out=bufs.z)
-            a = bufs.a
-        else:
+        bufs = self._bufs
+        if bufs is None or len(bufs.z) != len(x):
+            bufs = self._bufs = self._buffers_for(len(x), W.dtype)
+        if x.dtype != W.dtype:
             span = None
-            self._bufs = None
-            z = x @ W
-            a = z if self._in_place else np.empty_like(z)
+            z = np.matmul(x, W, out=bufs.z)
+        elif span is None:
+            z = np.dot(x, W, out=bufs.z)
+        else:
+            lo, hi = span
+            z = np.matmul(x[:, lo:hi], W[lo:hi], out=bufs.z)
         z += self.b
         self.x, self.z, self._span = x, z, span
-        self.a = self.activation.forward(z, a)
+        self.a = self.activation.forward(z, bufs.a)
         return self.a
 
     def backward(self, grad, need_input_grad=True, pre_activation=False):
@@ -190,7 +198,9 @@ class Dropout(Layer):
         self._buffers: tuple | None = None
 
     def forward(self, x, training):
-        if not training or self.rate == 0.0:
+        if not training:
+            return x
+        if self.rate == 0.0:
             self.mask = None
             return x
         bufs = self._buffers

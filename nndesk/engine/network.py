@@ -94,11 +94,23 @@ class Network:
         return np.ascontiguousarray(x.reshape(len(x), -1), dtype=self.dtype)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training:
+            return self._infer(x)[0]
         self.sync()
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) -> inf for very negative z is fine
             for layer in self.layers:
                 x = layer.forward(x, training)
         return x
+
+    def _infer(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Output and the last layer's pre-activation (None if overwritten), in inference
+        mode: nothing a training step keeps is touched, so it is safe from another thread."""
+        self.sync()
+        z = None
+        with np.errstate(over="ignore"):  # sigmoid's exp(-z) -> inf for very negative z is fine
+            for layer in self.layers:
+                x, z = layer.infer(x)
+        return x, z
 
     def predict_proba(self, x, batch_size: int = 8192) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, features) or (N, *input_shape)."""
@@ -124,8 +136,8 @@ class Network:
         total_loss, correct = 0.0, 0
         for i in range(0, len(x), batch_size):
             xb, yb = x[i:i + batch_size], y[i:i + batch_size]
-            out = self.forward(xb)
-            total_loss += self.loss.value(out, self.layers[-1].z, yb) * len(xb)
+            out, logits = self._infer(xb)
+            total_loss += self.loss.value(out, logits, yb) * len(xb)
             correct += self.count_correct(out, yb)
         return total_loss / len(x), correct / len(x)
 

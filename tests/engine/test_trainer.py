@@ -161,3 +161,40 @@ def test_augmentation_runs_ahead_on_a_helper_thread_and_stays_reproducible(mnist
     plain = build_network(_small_spec(epochs=2))
     Trainer(plain, mnist.x_train[:1000], mnist.y_train[:1000]).run()
     assert not np.array_equal(plain.params, runs[0])
+
+
+def test_predictions_from_another_thread_do_not_disturb_training(mnist):
+    """Inference keeps off the state of the training step (inputs, pre-activations, dropout
+    masks): predicting on another thread while a network trains changes nothing in it."""
+    spec = _small_spec(epochs=1)
+    spec["layers"].insert(1, {"type": "dropout", "rate": 0.3})
+    x, y = mnist.x_train[:3000], mnist.y_train[:3000]
+
+    def train(predict_meanwhile):
+        net = build_network(spec)
+        done, errors, predictions = threading.Event(), [], []
+
+        def predict():
+            try:
+                while not done.is_set():
+                    predictions.append(net.predict_proba(mnist.x_test[:100]).shape)
+            except Exception as exc:  # a crash here is what the test looks for
+                errors.append(exc)
+
+        thread = threading.Thread(target=predict, daemon=True) if predict_meanwhile else None
+        if thread:
+            thread.start()
+        try:
+            result = Trainer(net, x, y).run()
+        finally:
+            done.set()
+            if thread:
+                thread.join(timeout=30)
+        assert result["reason"] == "completed", result["error"]
+        assert not errors
+        return net.params.copy(), predictions
+
+    alone, _ = train(False)
+    meanwhile, predictions = train(True)
+    assert predictions and set(predictions) == {(100, 10)}
+    np.testing.assert_array_equal(meanwhile, alone)
