@@ -247,7 +247,7 @@ class Trainer:
         the current one trains, using the core that sits idle during the element-wise steps.
         """
         if order is None:
-            span = self._span_of(slice(None))
+            span = (self._batch_spans(None) or [None])[0]
             for _ in range(batches):
                 yield self.x, self.y, span
             return
@@ -257,8 +257,9 @@ class Trainer:
             return
         buffers = [np.empty((self.batch_size, self.x.shape[1]), self.net.dtype) for _ in range(2)]
         if self.augment is None:
+            spans = self._batch_spans(order) or [None] * batches
             for b in range(batches):
-                yield self._gather(order, b, buffers[0])
+                yield *self._gather(order, b, buffers[0]), spans[b]
             return
         with ThreadPoolExecutor(1, thread_name_prefix="nndesk-augment") as pool:
             pending = pool.submit(self._augmented, order, 0, buffers[0])
@@ -272,22 +273,27 @@ class Trainer:
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]
         # mode="clip" skips the bounds check (the indices are a permutation) and with it
         # the copy through a temporary that np.take makes for out= in the default mode.
-        xb = np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip")
-        return xb, self.y[idx], self._span_of(idx)
+        return np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip"), self.y[idx]
 
-    def _span_of(self, idx):
-        """(lo, hi) such that the inputs of samples ``idx`` are zero outside columns lo:hi,
-        or None when that leaves nothing out."""
+    def _batch_spans(self, order) -> list | None:
+        """For each batch of an epoch in ``order`` (None: one batch of the whole set),
+        (lo, hi) such that its inputs are zero outside columns lo:hi, or None where that
+        leaves nothing out; None when spans are off. Worked out once per epoch."""
         if self._spans is None:
             return None
         first, last = self._spans
-        lo, hi = int(first[idx].min()), int(last[idx].max()) + 1
-        if hi <= lo:  # every input is zero: any one column gives the same products
-            return 0, 1
-        return None if hi - lo == self.x.shape[1] else (lo, hi)
+        if order is None:
+            lo, hi = first.min(keepdims=True), last.max(keepdims=True)
+        else:
+            starts = np.arange(0, len(order), self.batch_size)
+            lo, hi = np.minimum.reduceat(first[order], starts), np.maximum.reduceat(last[order], starts)
+        d = self.x.shape[1]
+        # hi < lo: every input of the batch is zero, and any one column gives the same products.
+        return [None if h + 1 - l >= d else (l, h + 1) if h >= l else (0, 1)
+                for l, h in zip(lo.tolist(), hi.tolist())]
 
     def _augmented(self, order, b, buffer):
-        xb, yb, _ = self._gather(order, b, buffer)
+        xb, yb = self._gather(order, b, buffer)
         return self.augment(xb, self.augment_rng), yb, None
 
     def _finish_time(self, seconds: float, samples: int) -> None:

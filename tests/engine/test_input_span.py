@@ -79,7 +79,7 @@ def test_training_with_spans_matches_training_without(batch_size, dtype, tol, mo
         net = build_network(_spec(), dtype=dtype)
         trainer = Trainer(net, x, y, x_val=x[:20], y_val=y[:20], batch_size=batch_size)
         if not use_spans:
-            trainer._span_of = lambda idx: None
+            trainer._batch_spans = lambda order: None
         used = []
         original = net.train_step
         net.train_step = lambda *a: used.append(a[3]) or original(*a)
@@ -106,7 +106,8 @@ def test_an_all_zero_batch_uses_a_single_column():
     net = build_network(_spec(), dtype=np.float64)
     trainer = Trainer(net, x, np.zeros(4, int), batch_size=4, epochs=1)
     trainer._spans = column_spans(trainer.x)
-    assert trainer._span_of(np.arange(4)) == (0, 1)
+    assert trainer._batch_spans(np.arange(4)) == [(0, 1)]
+    assert trainer._batch_spans(None) == [(0, 1)]
     net.train_step(trainer.x, trainer.y, input_span=(0, 1))
     assert not net.layers[0].dW.any()
     np.testing.assert_allclose(net.layers[0].z, np.broadcast_to(net.layers[0].b, (4, 12)))
@@ -121,3 +122,18 @@ def test_products_too_small_to_repay_the_bookkeeping_get_no_spans():
     trainer = Trainer(net, x, y, batch_size=8, epochs=1)
     trainer.run()
     assert used and all(s is None for s in used) and trainer._spans is None
+
+
+def test_each_batch_gets_the_span_of_its_own_samples(monkeypatch):
+    monkeypatch.setattr(trainer_module, "SPAN_MIN_MACS", 0)
+    x, y = _bordered(61)  # 8 batches of 8, the last one of 5
+    x[7] = 0.0  # a sample of zeros changes nothing
+    trainer = Trainer(build_network(_spec()), x, y, batch_size=8)
+    trainer._spans = column_spans(trainer.x)
+    order = np.random.default_rng(5).permutation(61)
+    spans = trainer._batch_spans(order)
+    assert len(spans) == 8
+    for b, span in enumerate(spans):
+        columns = np.flatnonzero(x[order[b * 8:(b + 1) * 8]].any(axis=0))
+        expected = (columns.min(), columns.max() + 1)
+        assert span == (None if expected == (0, 20) else expected), b
