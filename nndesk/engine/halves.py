@@ -7,6 +7,10 @@ machine (handing work to another thread costs tens of microseconds under virtual
 OpenBLAS's idle workers may hold the other core), so ``Halves`` measures: it times its first
 steps both ways, keeps the faster, and measures again now and then. Either way each element
 goes through the same operations, so the results are the same to the bit.
+
+A caller may hand over a side job (``meanwhile``, e.g. gathering the next training batch)
+for this thread to do once its part is done; its part then shrinks so that both threads
+finish together, which makes the side job nearly free.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ MIN_SIZE = 65536  # elements: half of Adam's passes over these take about as lon
 WARM_UP = 8  # steps before a trial (the first ones are slow either way)
 TRIAL_STEPS = 16  # steps timed each way
 RETRY_EVERY = 512  # steps between trials: a choice made during a slow spell of the host soon ends
+MIN_SHARE = 0.25  # the least of the elements this thread keeps when it also has a side job
 
 
 class _Helper:
@@ -83,40 +88,68 @@ class Halves:
 
     def __init__(self, size: int, align: int = 16):
         self.size = size
+        self.align = align
         self.mid = (size // 2) // align * align
         self.enabled = size >= MIN_SIZE and _cores() >= 2
         self.split = False
+        self.share = 0.5  # of the elements this thread takes when it also has a side job
         self._steps = 0
         self._times: tuple[list[float], list[float]] = ([], [])
 
-    def __call__(self, fn: Callable, *args) -> None:
+    def __call__(self, fn: Callable, *args, meanwhile: Callable[[], object] | None = None) -> None:
+        """``fn(lo, hi, *args)`` over every element, then (or while the other thread is still
+        at work) ``meanwhile()``, once."""
         if not self.enabled:
             fn(0, self.size, *args)
+            if meanwhile is not None:
+                meanwhile()
             return
         phase = self._steps % RETRY_EVERY - WARM_UP  # 0 to 2 * TRIAL_STEPS - 1: a trial
         self._steps += 1
         if not 0 <= phase < 2 * TRIAL_STEPS:
-            self._run(fn, args, self.split)
+            self._run(fn, args, self.split, meanwhile)
             return
         split = phase % 2 == 1  # alternate, so that a slow spell hits both ways alike
         t0 = time.perf_counter()
-        self._run(fn, args, split)
+        self._run(fn, args, split, meanwhile)
         self._times[split].append(time.perf_counter() - t0)
         if phase == 2 * TRIAL_STEPS - 1:
             single, halves = (statistics.median(t) for t in self._times)
             self.split = halves < single
             self._times = ([], [])
 
-    def _run(self, fn, args, split: bool) -> None:
+    def _run(self, fn, args, split: bool, meanwhile) -> None:
         helper = _shared_helper() if split else None
         if helper is None or not helper.busy.acquire(blocking=False):
             fn(0, self.size, *args)  # another Halves has the helper: do it all here
+            if meanwhile is not None:
+                meanwhile()
             return
         try:
-            helper.start(fn, (self.mid, self.size) + args)
+            mid = self.mid if meanwhile is None else self._mid_for(self.share)
+            helper.start(fn, (mid, self.size) + args)
             try:
-                fn(0, self.mid, *args)
+                t0 = time.perf_counter()
+                fn(0, mid, *args)
+                if meanwhile is not None:
+                    t1 = time.perf_counter()
+                    meanwhile()
+                    self._balance(mid, t1 - t0, time.perf_counter() - t1)
             finally:
                 helper.join()
         finally:
             helper.busy.release()
+
+    def _mid_for(self, share: float) -> int:
+        return max(int(self.size * share) // self.align * self.align, self.align)
+
+    def _balance(self, mid: int, passes: float, side: float) -> None:
+        """This thread ran ``mid`` elements in ``passes`` seconds, then the side job in
+        ``side``. Both threads finish together when this one takes the share f with
+        f * A + side = (1 - f) * A, A being the time for all elements on one thread; move
+        towards it a little each step (the times are noisy)."""
+        if passes <= 0.0:
+            return
+        whole = passes * self.size / mid
+        target = min(0.5, max(MIN_SHARE, 0.5 - side / (2.0 * whole)))
+        self.share += 0.1 * (target - self.share)

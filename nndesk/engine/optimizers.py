@@ -12,6 +12,7 @@ where it is decoupled (Loshchilov & Hutter): the weights shrink by ``lr * weight
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -83,26 +84,28 @@ class Optimizer:
         return 1.0
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float,
-             grad_scale: float = 1.0) -> None:
+             grad_scale: float = 1.0, meanwhile: Callable[[], object] | None = None) -> None:
         """Update ``params`` in place from ``grads``, which hold ``grad_scale`` times the
-        gradients (and may be overwritten)."""
+        gradients (and may be overwritten). ``meanwhile``, a job that does not touch them
+        (the trainer gathers the next batch), is run once, while the optimizer's second
+        thread finishes the update when there is one."""
         self.steps += 1
         lr = float(lr)  # a NumPy float64 scalar would make float32 passes run in float64
         if grad_scale != 1.0:
             grads *= 1.0 / float(grad_scale)
         self._apply_l2(params, grads)
-        self._update(params, grads, self._constants(lr))
+        self._update(params, grads, self._constants(lr), meanwhile)
         if self._state and self.steps % FLUSH_EVERY == 0:
             self._flush_subnormals()
 
     def _constants(self, lr):
         return lr
 
-    def _update(self, params, grads, consts) -> None:
+    def _update(self, params, grads, consts, meanwhile=None) -> None:
         """Runs the subclass's ``_passes(lo, hi, params, grads, consts)``: the update of
         elements ``lo:hi``, whose arithmetic is independent of the other elements', so the
         two halves of the vector can run on two threads."""
-        self._halves(self._passes, params, grads, consts)
+        self._halves(self._passes, params, grads, consts, meanwhile=meanwhile)
 
     def _flush_subnormals(self) -> None:
         if self._mask is None:
@@ -118,7 +121,7 @@ class SGD(Optimizer):
     def gradient_scale(self, lr):
         return float(lr) if lr > 0 else 1.0  # a schedule may reach exactly 0
 
-    def step(self, params, grads, lr, grad_scale=1.0):
+    def step(self, params, grads, lr, grad_scale=1.0, meanwhile=None):
         # With gradients already scaled by lr (``gradient_scale``) the update is a single
         # subtraction; at batch size 10 the update is most of the time spent outside the
         # products. Without weight decay ``params`` may be a part of the whole vector
@@ -132,6 +135,8 @@ class SGD(Optimizer):
             tmp = self._tmp[:grads.size]
             np.multiply(grads, factor, out=tmp)
             params -= tmp
+        if meanwhile is not None:
+            meanwhile()
 
 
 class Momentum(Optimizer):
@@ -206,9 +211,9 @@ class Adam(Optimizer):
             for s in self.decay_slices:
                 params[s] *= 1.0 - self._lr * wd
 
-    def step(self, params, grads, lr, grad_scale=1.0):
+    def step(self, params, grads, lr, grad_scale=1.0, meanwhile=None):
         self._lr = float(lr)
-        super().step(params, grads, lr, grad_scale)
+        super().step(params, grads, lr, grad_scale, meanwhile)
 
     def _constants(self, lr):
         b1, b2, eps = self.settings["beta1"], self.settings["beta2"], self.settings["epsilon"]

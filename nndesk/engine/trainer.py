@@ -182,7 +182,7 @@ class Trainer:
             loss_sum, correct, seen = 0.0, 0, 0
             epoch_seconds, t0 = 0.0, time.perf_counter()
             lr = self.base_lr
-            for b, (xb, yb, span) in enumerate(self._epoch_batches(order, batches)):
+            for b, (xb, yb, span, fetch_next) in enumerate(self._epoch_batches(order, batches)):
                 if not self._unpaused.is_set():
                     epoch_seconds += time.perf_counter() - t0
                     self._emit({"event": "paused", "epoch": epoch + 1, "batch": b})
@@ -199,7 +199,7 @@ class Trainer:
                 if not math.isfinite(loss):
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
                     self._fail_non_finite(loss, epoch, b, last_good, lr)
-                optimizer.step(params, grads, lr, scale)
+                optimizer.step(params, grads, lr, scale, fetch_next)
                 if deferred is not None:
                     deferred.commit(lr / scale)
                 m = len(yb)
@@ -240,26 +240,35 @@ class Trainer:
         return "completed"
 
     def _epoch_batches(self, order, batches):
-        """(x, y, input span or None) for each batch of an epoch, in ``order`` (None: the
-        whole set each time).
+        """(x, y, input span or None, fetch_next or None) for each batch of an epoch, in
+        ``order`` (None: the whole set each time).
 
-        With augmentation the next batch is gathered and distorted on a helper thread while
-        the current one trains, using the core that sits idle during the element-wise steps.
+        ``fetch_next()`` gathers the next batch; the optimizer calls it while its second
+        thread finishes the update (``halves.py``), or the next batch is gathered when it is
+        due. With augmentation the next batch is gathered and distorted on a helper thread
+        while the current one trains, using the core that sits idle during the element-wise
+        steps.
         """
         if order is None:
             span = (self._batch_spans(None) or [None])[0]
             for _ in range(batches):
-                yield self.x, self.y, span
+                yield self.x, self.y, span, None
             return
         if self._deferred is not None:
             for xb, yb in self._deferred.batches(order, batches):
-                yield xb, yb, None
+                yield xb, yb, None, None
             return
         buffers = [np.empty((self.batch_size, self.x.shape[1]), self.net.dtype) for _ in range(2)]
         if self.augment is None:
             spans = self._batch_spans(order) or [None] * batches
+            fetched = {}
+
+            def fetch(b):
+                fetched[b] = self._gather(order, b, buffers[b % 2])
+
             for b in range(batches):
-                yield *self._gather(order, b, buffers[0]), spans[b]
+                xb, yb = fetched.pop(b, None) or self._gather(order, b, buffers[b % 2])
+                yield xb, yb, spans[b], (lambda b=b + 1: fetch(b)) if b + 1 < batches else None
             return
         with ThreadPoolExecutor(1, thread_name_prefix="nndesk-augment") as pool:
             pending = pool.submit(self._augmented, order, 0, buffers[0])
@@ -267,7 +276,7 @@ class Trainer:
                 batch = pending.result()
                 if b + 1 < batches:
                     pending = pool.submit(self._augmented, order, b + 1, buffers[(b + 1) % 2])
-                yield batch
+                yield *batch, None
 
     def _gather(self, order, b, buffer):
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]

@@ -125,3 +125,88 @@ def test_an_interrupted_wait_retires_the_helper(monkeypatch):
     h(lambda lo, hi: seen.append((lo, hi)))
     assert halves._shared_helper() is not old
     assert sorted(seen) == [(0, h.mid), (h.mid, h.size)]
+
+
+def _past_the_trial(h, split=True):
+    h.split, h._steps = split, halves.WARM_UP + 2 * halves.TRIAL_STEPS
+    return h
+
+
+@pytest.mark.parametrize("enabled,split", [(False, False), (True, False), (True, True)])
+def test_a_side_job_runs_once_after_this_threads_part(monkeypatch, enabled, split):
+    monkeypatch.setattr(halves, "_cores", lambda: 2 if enabled else 1)
+    h = _past_the_trial(Halves(halves.MIN_SIZE), split)
+    events = []
+    h(lambda lo, hi: events.append(("part", lo, hi, threading.current_thread().name)),
+      meanwhile=lambda: events.append(("side", threading.current_thread().name)))
+    here = threading.current_thread().name
+    assert events.count(("side", here)) == 1 and len(
+        [e for e in events if e[0] == "side"]) == 1
+    parts = sorted((e[1], e[2]) for e in events if e[0] == "part")
+    assert parts[0][0] == 0 and parts[-1][1] == h.size
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))  # every element, once
+    first_here = next(i for i, e in enumerate(events) if e[0] == "part" and e[3] == here)
+    assert events.index(("side", here)) > first_here  # after this thread's own part
+
+
+def test_the_share_moves_so_that_both_threads_finish_together(monkeypatch):
+    """With all passes taking 400 (time units) on one thread and a side job of 80, this
+    thread should keep (400 - 80) / 800 = 40% of the elements."""
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    h = _past_the_trial(Halves(halves.MIN_SIZE))
+    clock = {"now": 0.0}
+    monkeypatch.setattr(halves.time, "perf_counter", lambda: clock["now"])
+    here = threading.current_thread()
+
+    def fn(lo, hi):
+        if threading.current_thread() is here:
+            clock["now"] += 400.0 * (hi - lo) / h.size
+
+    def side():
+        clock["now"] += 80.0
+
+    for _ in range(100):
+        h(fn, meanwhile=side)
+    assert h.share == pytest.approx(0.4, abs=0.005)
+    for _ in range(100):  # a side job longer than the passes: no less than MIN_SHARE
+        h(fn, meanwhile=lambda: clock.__setitem__("now", clock["now"] + 1000.0))
+    assert h.share == pytest.approx(halves.MIN_SHARE, abs=0.005)
+
+
+def test_an_error_in_the_side_job_reaches_the_caller_after_the_helper_is_done(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    h = _past_the_trial(Halves(halves.MIN_SIZE))
+    done = []
+
+    def fn(lo, hi):
+        if lo > 0:
+            done.append(hi)
+
+    def side():
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        h(fn, meanwhile=side)
+    assert done == [h.size]  # the helper's part finished before the error came out
+    seen = []
+    h(lambda lo, hi: seen.append((lo, hi)))
+    assert sorted(seen) == [(0, h.mid), (h.mid, h.size)]
+
+
+def test_a_side_job_leaves_the_results_to_the_bit(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    rng = np.random.default_rng(1)
+    settings = {"name": "adam", **OPTIMIZERS["adam"]}
+    p0 = rng.standard_normal(SIZE).astype(np.float32)
+    grads = [rng.standard_normal(SIZE).astype(np.float32) * 1e-2 for _ in range(8)]
+    results, calls = [], []
+    for meanwhile in (None, lambda: calls.append(1)):
+        opt = make_optimizer(settings, SIZE, np.float32, [slice(0, SIZE)])
+        _past_the_trial(opt._halves)
+        p = p0.copy()
+        for i, g in enumerate(grads):
+            opt._halves.share = 0.3 + 0.02 * i  # a different split point every step
+            opt.step(p, g.copy(), 1e-3, meanwhile=meanwhile)
+        results.append(p)
+    assert len(calls) == len(grads)
+    assert np.array_equal(results[0], results[1])

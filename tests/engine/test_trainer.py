@@ -198,3 +198,28 @@ def test_predictions_from_another_thread_do_not_disturb_training(mnist):
     meanwhile, predictions = train(True)
     assert predictions and set(predictions) == {(100, 10)}
     np.testing.assert_array_equal(meanwhile, alone)
+
+
+def test_the_next_batch_is_gathered_during_the_update_without_changing_anything(mnist):
+    x, y = mnist.x_train[:1000], mnist.y_train[:1000]
+    runs = []
+    for during in (True, False):
+        net = build_network(_small_spec(epochs=2, batch_size=64))
+        trainer = Trainer(net, x, y)
+        step, handed = trainer.optimizer.step, []
+
+        def stepping(p, g, lr, scale=1.0, meanwhile=None, during=during):
+            handed.append(meanwhile is not None)
+            if during:
+                step(p, g, lr, scale, meanwhile)
+            else:  # the next batch only after the update
+                step(p, g, lr, scale)
+                if meanwhile is not None:
+                    meanwhile()
+
+        trainer.optimizer.step = stepping
+        trainer.run()
+        # 16 batches an epoch: each hands over the gathering of the next but the last.
+        assert handed == ([True] * 15 + [False]) * 2
+        runs.append(net.params.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
