@@ -25,7 +25,7 @@ MIN_SIZE = 65536  # elements: half of Adam's passes over these take about as lon
 WARM_UP = 8  # steps before a trial (the first ones are slow either way)
 TRIAL_STEPS = 16  # steps timed each way
 RETRY_EVERY = 512  # steps between trials: a choice made during a slow spell of the host soon ends
-MIN_SHARE = 0.25  # the least of the elements this thread keeps when it also has a side job
+MIN_SHARE, MAX_SHARE = 0.25, 0.75  # of the elements this thread takes with a side job
 
 
 class _Helper:
@@ -39,16 +39,19 @@ class _Helper:
         self._error: BaseException | None = None
         self.busy = threading.Lock()  # held by whichever Halves is using the helper
         self.broken = False  # a wait for it was interrupted: its job may still be running
+        self.started = self.finished = 0.0  # perf_counter() around its last job
         threading.Thread(target=self._loop, name="nndesk-halves", daemon=True).start()
 
     def _loop(self):
         while True:
             self._go.acquire()
             fn, args = self._job
+            self.started = time.perf_counter()
             try:
                 fn(*args)
             except BaseException as exc:  # handed back to the caller by ``join``
                 self._error = exc
+            self.finished = time.perf_counter()
             self._done.release()
 
     def start(self, fn, args) -> None:
@@ -127,29 +130,39 @@ class Halves:
             return
         try:
             mid = self.mid if meanwhile is None else self._mid_for(self.share)
+            t0 = time.perf_counter()
             helper.start(fn, (mid, self.size) + args)
             try:
-                t0 = time.perf_counter()
                 fn(0, mid, *args)
                 if meanwhile is not None:
                     t1 = time.perf_counter()
                     meanwhile()
-                    self._balance(mid, t1 - t0, time.perf_counter() - t1)
-            finally:
-                helper.join()
+                    t2 = time.perf_counter()
+            except BaseException:
+                try:  # the helper is done with the vector before the error goes up
+                    helper.join()
+                except BaseException:
+                    pass  # this thread's error is the one to report
+                raise
+            helper.join()
+            if meanwhile is not None:
+                self._balance(mid, t1 - t0, t2 - t1, helper.started - t0,
+                              helper.finished - helper.started)
         finally:
             helper.busy.release()
 
     def _mid_for(self, share: float) -> int:
         return max(int(self.size * share) // self.align * self.align, self.align)
 
-    def _balance(self, mid: int, passes: float, side: float) -> None:
+    def _balance(self, mid: int, passes: float, side: float, wake: float, other: float) -> None:
         """This thread ran ``mid`` elements in ``passes`` seconds, then the side job in
-        ``side``. Both threads finish together when this one takes the share f with
-        f * A + side = (1 - f) * A, A being the time for all elements on one thread; move
-        towards it a little each step (the times are noisy)."""
-        if passes <= 0.0:
+        ``side``; the helper started ``wake`` seconds after this thread and took ``other``
+        for the rest. Both finish together when this thread takes the share f with
+        f * n * r1 + side = wake + (1 - f) * n * r2 (n elements, r1 and r2 each thread's
+        time per element); move towards it a little each step (the times are noisy)."""
+        n, rest = self.size, self.size - mid
+        if passes <= 0.0 or other <= 0.0 or rest <= 0:
             return
-        whole = passes * self.size / mid
-        target = min(0.5, max(MIN_SHARE, 0.5 - side / (2.0 * whole)))
-        self.share += 0.1 * (target - self.share)
+        r1, r2 = passes / mid, other / rest
+        target = (max(wake, 0.0) + n * r2 - side) / (n * (r1 + r2))
+        self.share += 0.1 * (min(MAX_SHARE, max(MIN_SHARE, target)) - self.share)

@@ -149,28 +149,31 @@ def test_a_side_job_runs_once_after_this_threads_part(monkeypatch, enabled, spli
     assert events.index(("side", here)) > first_here  # after this thread's own part
 
 
-def test_the_share_moves_so_that_both_threads_finish_together(monkeypatch):
-    """With all passes taking 400 (time units) on one thread and a side job of 80, this
-    thread should keep (400 - 80) / 800 = 40% of the elements."""
-    monkeypatch.setattr(halves, "_cores", lambda: 2)
-    h = _past_the_trial(Halves(halves.MIN_SIZE))
-    clock = {"now": 0.0}
-    monkeypatch.setattr(halves.time, "perf_counter", lambda: clock["now"])
-    here = threading.current_thread()
+@pytest.mark.parametrize("wake,helper_rate,expected", [
+    (0.0, 1.0, 0.4),  # alike: (400 - 80) / 800
+    (20.0, 1.0, 0.425),  # the helper starts 20 late: (20 + 400 - 80) / 800
+    (0.0, 2.0, 0.6),  # the helper is twice as slow: (800 - 80) / 1200
+    (0.0, 0.1, halves.MIN_SHARE),  # ... or ten times as fast: no less than MIN_SHARE
+])
+def test_the_share_moves_so_that_both_threads_finish_together(wake, helper_rate, expected):
+    """All passes take 400 (time units) on this thread and the side job 80: the share
+    settles where both threads finish at the same time."""
+    h = Halves(halves.MIN_SIZE)
+    for _ in range(150):
+        mid = h._mid_for(h.share)
+        passes = 400.0 * mid / h.size
+        other = 400.0 * helper_rate * (h.size - mid) / h.size
+        h._balance(mid, passes, 80.0, wake, other)
+    assert h.share == pytest.approx(expected, abs=0.005)
 
-    def fn(lo, hi):
-        if threading.current_thread() is here:
-            clock["now"] += 400.0 * (hi - lo) / h.size
 
-    def side():
-        clock["now"] += 80.0
-
-    for _ in range(100):
-        h(fn, meanwhile=side)
-    assert h.share == pytest.approx(0.4, abs=0.005)
-    for _ in range(100):  # a side job longer than the passes: no less than MIN_SHARE
-        h(fn, meanwhile=lambda: clock.__setitem__("now", clock["now"] + 1000.0))
-    assert h.share == pytest.approx(halves.MIN_SHARE, abs=0.005)
+def test_the_share_stays_in_bounds_with_odd_timings():
+    h = Halves(halves.MIN_SIZE)
+    for timings in [(0.0, 1.0, 0.0, 1.0), (-1.0, 1.0, 0.0, 1.0), (1e-9, 0.0, -5.0, 1e-9),
+                    (1.0, 1e9, 0.0, 1.0), (1.0, 0.0, 1e9, 1.0), (1.0, 0.0, 0.0, 0.0)]:
+        for _ in range(50):
+            h._balance(h._mid_for(h.share), *timings)
+            assert halves.MIN_SHARE <= h.share <= halves.MAX_SHARE
 
 
 def test_an_error_in_the_side_job_reaches_the_caller_after_the_helper_is_done(monkeypatch):
@@ -210,3 +213,19 @@ def test_a_side_job_leaves_the_results_to_the_bit(monkeypatch):
         results.append(p)
     assert len(calls) == len(grads)
     assert np.array_equal(results[0], results[1])
+
+
+def test_the_side_jobs_error_is_the_one_reported_when_both_fail(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    h = _past_the_trial(Halves(halves.MIN_SIZE))
+
+    def fn(lo, hi):
+        if lo > 0:
+            raise ValueError("helper")
+
+    def side():
+        raise MemoryError("side job")
+
+    with pytest.raises(MemoryError):
+        h(fn, meanwhile=side)
+    assert not halves._shared_helper().busy.locked()
