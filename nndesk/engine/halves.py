@@ -9,8 +9,8 @@ steps both ways, keeps the faster, and measures again now and then. Either way e
 goes through the same operations, so the results are the same to the bit.
 
 A caller may hand over a side job (``meanwhile``, e.g. gathering the next training batch)
-for this thread to do once its part is done; its part then shrinks so that both threads
-finish together, which makes the side job nearly free.
+for this thread to do once its part is done; its part is then sized, from both threads'
+measured speeds, so that both finish together, which makes the side job nearly free.
 """
 
 from __future__ import annotations
