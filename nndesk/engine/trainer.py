@@ -276,7 +276,7 @@ class Trainer:
                 batch = pending.result()
                 if b + 1 < batches:
                     pending = pool.submit(self._augmented, order, b + 1, buffers[(b + 1) % 2])
-                yield *batch, None
+                yield *batch, None, None
 
     def _gather(self, order, b, buffer):
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]
@@ -303,7 +303,7 @@ class Trainer:
 
     def _augmented(self, order, b, buffer):
         xb, yb = self._gather(order, b, buffer)
-        return self.augment(xb, self.augment_rng), yb, None
+        return self.augment(xb, self.augment_rng), yb
 
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds
