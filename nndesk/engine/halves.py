@@ -24,7 +24,9 @@ from typing import Callable
 MIN_SIZE = 65536  # elements: half of Adam's passes over these take about as long as a hand-over
 WARM_UP = 8  # steps before a trial (the first ones are slow either way)
 TRIAL_STEPS = 16  # steps timed each way
-RETRY_EVERY = 512  # steps between trials: a choice made during a slow spell of the host soon ends
+# Steps from one trial to the next: soon after a trial that changed the choice (it may have
+# been made during a slow spell of the host), twice as long after each one that kept it.
+RETRY_EVERY, RETRY_MAX = 512, 4096
 MIN_SHARE, MAX_SHARE = 0.25, 0.75  # of the elements this thread takes with a side job
 
 
@@ -97,6 +99,7 @@ class Halves:
         self.split = False
         self.share = 0.5  # of the elements this thread takes when it also has a side job
         self._steps = 0
+        self._trial_at, self._every = WARM_UP, RETRY_EVERY  # the next trial's first step
         self._times: tuple[list[float], list[float]] = ([], [])
 
     def __call__(self, fn: Callable, *args, meanwhile: Callable[[], object] | None = None) -> None:
@@ -107,7 +110,7 @@ class Halves:
             if meanwhile is not None:
                 meanwhile()
             return
-        phase = self._steps % RETRY_EVERY - WARM_UP  # 0 to 2 * TRIAL_STEPS - 1: a trial
+        phase = self._steps - self._trial_at  # 0 to 2 * TRIAL_STEPS - 1: a trial
         self._steps += 1
         if not 0 <= phase < 2 * TRIAL_STEPS:
             self._run(fn, args, self.split, meanwhile)
@@ -118,7 +121,10 @@ class Halves:
         self._times[split].append(time.perf_counter() - t0)
         if phase == 2 * TRIAL_STEPS - 1:
             single, halves = (statistics.median(t) for t in self._times)
+            kept = (halves < single) == self.split
             self.split = halves < single
+            self._every = min(2 * self._every, RETRY_MAX) if kept else RETRY_EVERY
+            self._trial_at = self._steps + self._every
             self._times = ([], [])
 
     def _run(self, fn, args, split: bool, meanwhile) -> None:

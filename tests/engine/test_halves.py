@@ -229,3 +229,31 @@ def test_the_side_jobs_error_is_the_one_reported_when_both_fail(monkeypatch):
     with pytest.raises(MemoryError):
         h(fn, meanwhile=side)
     assert not halves._shared_helper().busy.locked()
+
+
+def test_trials_come_less_often_while_they_keep_the_choice(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    h = Halves(halves.MIN_SIZE)
+    clock = {"now": 0.0, "halves_faster": True}
+    monkeypatch.setattr(halves.time, "perf_counter", lambda: clock["now"])
+
+    def fn(lo, hi):
+        split = hi - lo != h.size
+        clock["now"] += 0.5 if split == clock["halves_faster"] else 5.0
+
+    def run(steps):
+        for _ in range(steps):
+            h(fn)
+
+    run(halves.WARM_UP + 2 * halves.TRIAL_STEPS)
+    assert h.split and h._every == halves.RETRY_EVERY  # a change: the next trial comes soon
+    gaps = []
+    for _ in range(4):  # each trial keeps the choice: the gap doubles, up to RETRY_MAX
+        run(h._trial_at - h._steps + 2 * halves.TRIAL_STEPS)
+        gaps.append(h._every)
+        assert h.split
+    assert gaps == [2 * halves.RETRY_EVERY, 4 * halves.RETRY_EVERY, halves.RETRY_MAX,
+                    halves.RETRY_MAX]
+    clock["halves_faster"] = False  # the host changes: the next trial flips the choice
+    run(h._trial_at - h._steps + 2 * halves.TRIAL_STEPS)
+    assert not h.split and h._every == halves.RETRY_EVERY
