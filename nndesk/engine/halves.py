@@ -94,7 +94,7 @@ class Halves:
     def __init__(self, size: int, align: int = 16):
         self.size = size
         self.align = align
-        self.mid = (size // 2) // align * align
+        self.mid = self._mid_for(0.5)  # where the vector splits when there is no side job
         self.enabled = size >= MIN_SIZE and _cores() >= 2
         self.split = False
         self.share = 0.5  # of the elements this thread takes when it also has a side job
@@ -106,9 +106,7 @@ class Halves:
         """``fn(lo, hi, *args)`` over every element, then (or while the other thread is still
         at work) ``meanwhile()``, once."""
         if not self.enabled:
-            fn(0, self.size, *args)
-            if meanwhile is not None:
-                meanwhile()
+            self._run(fn, args, False, meanwhile)
             return
         phase = self._steps - self._trial_at  # 0 to 2 * TRIAL_STEPS - 1: a trial
         self._steps += 1
