@@ -10,6 +10,8 @@ so predictions may run on another thread while a network trains.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .activations import ACTIVATIONS
@@ -47,6 +49,10 @@ class Layer:
     def gradients(self) -> dict[str, np.ndarray]:
         return {}
 
+    def assign(self, name: str, value) -> None:
+        """Set the parameter ``name`` (a key of ``weights()``) to ``value``."""
+        self.weights()[name][...] = value
+
     def get_config(self) -> dict:
         return {"type": self.kind, **{k: v for k, v in self.config.items() if k != "type"}}
 
@@ -79,6 +85,10 @@ class Dense(Layer):
     ``input_span``, set for one training forward pass (``Network.train_step``), says that
     the batch's input columns outside ``lo:hi`` are all zero (the blank border of MNIST
     digits): both products then leave those columns and the matching rows of ``W`` out.
+
+    A trainer may keep the rows of ``W`` and ``dW`` in another order of the input features
+    for a run (``reorder_rows``, see ``inputorder.py``); training inputs then come in that
+    order, while inference, ``weights()`` and ``gradients()`` keep the features' own.
     """
 
     kind = "dense"
@@ -93,6 +103,9 @@ class Dense(Layer):
         self.x = self.z = self.a = None
         self.input_span: tuple[int, int] | None = None  # for the next forward pass only
         self._span: tuple[int, int] | None = None  # the one the last forward pass used
+        self.row_order: np.ndarray | None = None  # see reorder_rows
+        self._row_inverse: np.ndarray | None = None
+        self._rows_lock = threading.Lock()  # inference on another thread vs. reorder_rows
 
     def build(self, input_size):
         self.input_size = input_size
@@ -121,8 +134,30 @@ class Dense(Layer):
                                                self.activation.uses_tmp)
         return bufs
 
+    def reorder_rows(self, order: np.ndarray | None) -> None:
+        """Keep the rows of ``W`` and ``dW`` in ``order`` of the input features (a
+        permutation), or in their own order again (None); training inputs must then have
+        their columns in the same order."""
+        with self._rows_lock:
+            if self._row_inverse is not None:
+                self._permute_rows(self._row_inverse)
+            self.row_order = order
+            self._row_inverse = None if order is None else np.argsort(order)
+            if order is not None:
+                self._permute_rows(order)
+
+    def _permute_rows(self, rows: np.ndarray) -> None:
+        self.W[...] = self.W[rows]
+        self.dW[...] = self.dW[rows]
+
+    def _natural(self, arr: np.ndarray) -> np.ndarray:
+        """``W`` or ``dW`` with its rows in the input features' own order (a copy while
+        they are reordered)."""
+        return arr if self._row_inverse is None else arr[self._row_inverse]
+
     def infer(self, x):
-        z = x @ self.W
+        with self._rows_lock:
+            z = x @ self._natural(self.W)
         z += self.b
         a = self.activation.forward(z, z if self._in_place else np.empty_like(z))
         return a, None if a is z else z
@@ -179,10 +214,20 @@ class Dense(Layer):
         return dz @ self.W.T if need_input_grad else None
 
     def weights(self):
-        return {"weight": self.W, "bias": self.b}
+        """Views of the parameters (a copy of ``W`` while its rows are reordered)."""
+        with self._rows_lock:
+            return {"weight": self._natural(self.W), "bias": self.b}
 
     def gradients(self):
-        return {"weight": self.dW, "bias": self.db}
+        with self._rows_lock:
+            return {"weight": self._natural(self.dW), "bias": self.db}
+
+    def assign(self, name, value):
+        with self._rows_lock:
+            if name == "weight":
+                self.W[...] = value if self.row_order is None else np.asarray(value)[self.row_order]
+            else:
+                self.b[...] = value
 
 
 class Dropout(Layer):

@@ -210,7 +210,9 @@ class Network:
         for k, v in weights.items():
             if np.shape(v) != own[k].shape:
                 raise ValueError(f"{k}: expected shape {own[k].shape}, got {np.shape(v)}")
-            own[k][...] = v
+        for i, layer in enumerate(self.layers):
+            for name in layer.weights():
+                layer.assign(name, weights[f"layers.{i}.{name}"])
 
 
 def build_network(spec: dict, dtype=np.float32) -> Network:

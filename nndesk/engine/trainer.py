@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .deferred import DeferredFirstLayer, block_batches
+from .inputorder import ByteInputs
 from .network import Network, seed_sequences
 from .optimizers import make_optimizer
 from .schedules import scheduled_rate
@@ -93,6 +94,7 @@ class Trainer:
         self.history = new_history()
         self.deferred_updates = deferred_updates
         self._spans: tuple[np.ndarray, np.ndarray] | None = None  # see _run
+        self._inputs: ByteInputs | None = None  # see _run
         self._deferred: DeferredFirstLayer | None = None
         self._stop = threading.Event()
         self._unpaused = threading.Event()
@@ -138,6 +140,9 @@ class Trainer:
                     if self._deferred is not None:
                         self._deferred.detach()
                         self._deferred = None
+                    if self._inputs is not None:
+                        self.net.layers[0].reorder_rows(None)
+                        self._inputs = None
             error = None
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)
@@ -166,12 +171,18 @@ class Trainer:
             params, grads = params[self._deferred.rest], grads[self._deferred.rest]
         optimizer, deferred = self.optimizer, self._deferred
         # Where each sample's non-zero inputs start and end, so that a dense first layer can
-        # skip the columns that are zero across a batch (about 9% of MNIST's at batch 128);
-        # not for first-layer products too small to repay the few microseconds per batch.
+        # skip the columns that are zero across a batch; not for first-layer products too
+        # small to repay the few microseconds per batch. For mini-batches, the inputs are
+        # reordered to make those columns more (``inputorder.py``): about 9% of MNIST's at
+        # batch 128 in its own pixel order, 19% reordered.
         first = net.layers[0]
-        self._spans = column_spans(self.x) if (
-            not blocks_of and self.augment is None and first.kind == "dense"
-            and bs * first.input_size * first.output_size >= SPAN_MIN_MACS) else None
+        spans = (not blocks_of and self.augment is None and first.kind == "dense"
+                 and bs * first.input_size * first.output_size >= SPAN_MIN_MACS)
+        self._inputs = ByteInputs.of(self.x) if spans and not full_batch else None
+        if self._inputs is not None:
+            first.reorder_rows(self._inputs.order)
+        self._spans = None if not spans else column_spans(
+            self.x if self._inputs is None else self._inputs.codes)
         last_good = net.params.copy()
         best = (math.inf, None)
         since_best = 0
@@ -280,6 +291,8 @@ class Trainer:
 
     def _gather(self, order, b, buffer):
         idx = order[b * self.batch_size:(b + 1) * self.batch_size]
+        if self._inputs is not None:
+            return self._inputs.take(idx, buffer), self.y[idx]
         # mode="clip" skips the bounds check (the indices are a permutation) and with it
         # the copy through a temporary that np.take makes for out= in the default mode.
         return np.take(self.x, idx, axis=0, out=buffer[:len(idx)], mode="clip"), self.y[idx]

@@ -1,0 +1,69 @@
+"""Training inputs kept as bytes, with their features ordered from the most often non-zero
+to the least.
+
+A dense first layer skips the input columns that are zero across a whole batch
+(``Dense.input_span``). In an image's own pixel order those columns are mostly the blank
+rows at the top and the bottom: a batch of 128 MNIST digits spans 712 of its 784 columns on
+average. With the pixels ordered from the most often inked to the least, a batch's inked
+pixels crowd to the front and its span shrinks to 634 columns (527 of them inked): about 11%
+less work in the two products with the first layer's weights, the biggest of a step. The
+trainer keeps that layer's weight rows in the same order for the run (``Dense.reorder_rows``).
+
+The reordered copy is kept as bytes, which takes a quarter of the memory of a float32 copy
+and gathers a batch (rows of bytes, then one division) as fast as rows of float32. That
+needs inputs that are 8-bit values divided by 255, as every dataset nndesk reads is; other
+inputs are used as they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK_BYTES = 1 << 22  # of float work array while the inputs are converted
+
+
+class ByteInputs:
+    """``x`` as bytes (``x == codes / 255`` exactly), its columns in ``order``."""
+
+    def __init__(self, codes: np.ndarray, order: np.ndarray, dtype):
+        self.codes, self.order, self.dtype = codes, order, np.dtype(dtype)
+        self._scale = self.dtype.type(255)
+        self._batch = np.empty(0, np.uint8)
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> ByteInputs | None:
+        """The inputs ``x`` (N, features), as bytes in the order of how often each feature
+        is non-zero; None if some value of ``x`` is not a byte divided by 255."""
+        n, d = x.shape
+        codes = np.empty((n, d), np.uint8)
+        scale = x.dtype.type(255)
+        chunk = max(1, CHUNK_BYTES // (d * x.itemsize))
+        work = np.empty((min(chunk, n), d), x.dtype)
+        inked = np.zeros(d, np.int64)
+        for s in range(0, n, chunk):
+            xs, c = x[s:s + chunk], codes[s:s + chunk]
+            w = work[:len(xs)]
+            np.multiply(xs, scale, out=w)
+            np.rint(w, out=w)
+            with np.errstate(invalid="ignore"):  # out of range or NaN: caught just below
+                np.copyto(c, w, casting="unsafe")
+            np.divide(c, scale, out=w, dtype=x.dtype)
+            if not np.array_equal(w, xs):
+                return None
+            inked += np.count_nonzero(c, axis=0)
+        order = np.argsort(-inked, kind="stable")
+        for s in range(0, n, chunk):
+            c = codes[s:s + chunk]
+            c[...] = np.take(c, order, axis=1)
+        return cls(codes, order, x.dtype)
+
+    def take(self, rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The inputs of ``rows`` (reordered, as ``dtype``) in the first ``len(rows)`` rows
+        of ``out``."""
+        n, d = len(rows), self.codes.shape[1]
+        if self._batch.size < n * d:
+            self._batch = np.empty(n * d, np.uint8)
+        batch = self._batch[:n * d].reshape(n, d)
+        # mode="clip" skips the bounds check (rows come from a permutation of the samples).
+        np.take(self.codes, rows, axis=0, out=batch, mode="clip")
+        return np.divide(batch, self._scale, out=out[:n], dtype=self.dtype)
