@@ -145,3 +145,20 @@ def test_cross_entropy_stays_finite_for_extreme_logits():
     value, delta = loss.value_and_delta(p, z, np.array([1]))
     assert value == pytest.approx(2000.0, rel=1e-6)
     assert np.isfinite(delta).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_rows_far_apart_matches_the_per_row_formula(dtype):
+    """One shift for the whole batch, except when a row's logits all lie so far below the
+    batch's largest that their exponentials would underflow."""
+    z = np.array([[1000.0, 999.0, 990.0],  # sets the batch's max
+                  [-200.0, -199.0, -250.0],  # about 1200 below: underflows unless shifted
+                  [3.0, np.nextafter(3.0, 4.0), -40.0],
+                  [0.0, 0.0, 0.0]], dtype=dtype)
+    for batch in (z[2:], z):  # close rows: one shift; rows far apart: one per row
+        e = np.exp(batch.astype(np.float64) - batch.max(axis=1, keepdims=True))
+        expected = e / e.sum(axis=1, keepdims=True)
+        out = ACTIVATIONS["softmax"].forward(batch, np.empty_like(batch))
+        np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-13,
+                                   atol=1e-30)
+    assert ACTIVATIONS["softmax"].forward(z[:0], np.empty_like(z[:0])).shape == (0, 3)
