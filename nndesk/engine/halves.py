@@ -88,13 +88,13 @@ def _cores() -> int:
 
 
 class Halves:
-    """Runs ``fn(lo, hi, *args)`` over ``[0, size)``: in one call, or as two halves on two
-    threads, whichever measured faster."""
+    """Runs ``fn(lo, hi, *args)`` over ``[start, size)``: in one call, or as two halves on
+    two threads, whichever measured faster."""
 
     def __init__(self, size: int, align: int = 16):
         self.size = size
         self.align = align
-        self.mid = self._mid_for(0.5)  # where the vector splits when there is no side job
+        self.start = 0  # the elements before it are left out
         self.enabled = size >= MIN_SIZE and _cores() >= 2
         self.split = False
         self.share = 0.5  # of the elements this thread takes when it also has a side job
@@ -128,16 +128,16 @@ class Halves:
     def _run(self, fn, args, split: bool, meanwhile) -> None:
         helper = _shared_helper() if split else None
         if helper is None or not helper.busy.acquire(blocking=False):
-            fn(0, self.size, *args)  # another Halves has the helper: do it all here
+            fn(self.start, self.size, *args)  # another Halves has the helper: do it all here
             if meanwhile is not None:
                 meanwhile()
             return
         try:
-            mid = self.mid if meanwhile is None else self._mid_for(self.share)
+            mid = self._mid_for(0.5 if meanwhile is None else self.share)
             t0 = time.perf_counter()
             helper.start(fn, (mid, self.size) + args)
             try:
-                fn(0, mid, *args)
+                fn(self.start, mid, *args)
                 if meanwhile is not None:
                     t1 = time.perf_counter()
                     meanwhile()
@@ -155,18 +155,24 @@ class Halves:
         finally:
             helper.busy.release()
 
+    @property
+    def mid(self) -> int:
+        """Where the vector splits when there is no side job."""
+        return self._mid_for(0.5)
+
     def _mid_for(self, share: float) -> int:
-        return max(int(self.size * share) // self.align * self.align, self.align)
+        n = self.size - self.start
+        return self.start + max(int(n * share) // self.align * self.align, self.align)
 
     def _balance(self, mid: int, passes: float, side: float, wake: float, other: float) -> None:
-        """This thread ran ``mid`` elements in ``passes`` seconds, then the side job in
-        ``side``; the helper started ``wake`` seconds after this thread and took ``other``
-        for the rest. Both finish together when this thread takes the share f with
+        """This thread ran the elements up to ``mid`` in ``passes`` seconds, then the side
+        job in ``side``; the helper started ``wake`` seconds after this thread and took
+        ``other`` for the rest. Both finish together when this thread takes the share f with
         f * n * r1 + side = wake + (1 - f) * n * r2 (n elements, r1 and r2 each thread's
         time per element); move towards it a little each step (the times are noisy)."""
-        n, rest = self.size, self.size - mid
+        n, rest = self.size - self.start, self.size - mid
         if passes <= 0.0 or other <= 0.0 or rest <= 0:
             return
-        r1, r2 = passes / mid, other / rest
+        r1, r2 = passes / (mid - self.start), other / rest
         target = (max(wake, 0.0) + n * r2 - side) / (n * (r1 + r2))
         self.share += 0.1 * (min(MAX_SHARE, max(MIN_SHARE, target)) - self.share)

@@ -69,6 +69,17 @@ class Optimizer:
         self._state: list[np.ndarray] = []  # running averages, flushed of subnormals
         self._halves = Halves(size)  # runs ``_passes`` on two cores when that is faster
 
+    @property
+    def fixed(self) -> int:
+        """How many leading elements the update leaves as they are: for a caller that knows
+        their gradients stay zero, so that without weight decay no update would change them
+        or the running averages (zero as well). Plain SGD, one pass, updates them anyway."""
+        return self._halves.start
+
+    @fixed.setter
+    def fixed(self, n: int) -> None:
+        self._halves.start = int(n)
+
     def _apply_l2(self, params, grads, grad_scale=1.0):
         """L2 decay added to ``grads``, in their units (``grad_scale`` times gradients)."""
         wd = self.settings.get("weight_decay", 0.0)

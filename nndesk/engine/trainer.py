@@ -142,6 +142,7 @@ class Trainer:
                         self._deferred = None
                     if self._inputs is not None:
                         self.net.layers[0].reorder_rows(None)
+                        self.optimizer.fixed = 0
                         self._inputs = None
             error = None
         except TrainingFailed as exc:
@@ -181,6 +182,8 @@ class Trainer:
         self._inputs = ByteInputs.of(self.x) if spans and not full_batch else None
         if self._inputs is not None:
             first.reorder_rows(self._inputs.order)
+            if not net.spec["optimizer"].get("weight_decay"):  # their weights never change
+                self.optimizer.fixed = self._inputs.blank * first.output_size
         self._spans = None if not spans else column_spans(
             self.x if self._inputs is None else self._inputs.codes)
         last_good = net.params.copy()

@@ -257,3 +257,34 @@ def test_trials_come_less_often_while_they_keep_the_choice(monkeypatch):
     clock["halves_faster"] = False  # the host changes: the next trial flips the choice
     run(h._trial_at - h._steps + 2 * halves.TRIAL_STEPS)
     assert not h.split and h._every == halves.RETRY_EVERY
+
+
+@pytest.mark.parametrize("split", [False, True])
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "momentum", "nesterov"])
+def test_leading_elements_whose_gradients_stay_zero_can_be_left_out(name, split, monkeypatch):
+    """Their updates and running averages stay zero, so leaving them out (``fixed``)
+    changes nothing, to the bit, whether the update runs on one thread or two."""
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    rng = np.random.default_rng(3)
+    fixed = 4099  # not a multiple of the split's alignment
+    settings = {"name": name, **OPTIMIZERS[name]}
+    p0 = rng.standard_normal(SIZE).astype(np.float32)
+    grads = [rng.standard_normal(SIZE).astype(np.float32) * 1e-2 for _ in range(5)]
+    for g in grads:
+        g[:fixed] = 0.0
+    results = []
+    for leave_out in (0, fixed):
+        opt = make_optimizer(settings, SIZE, np.float32, [slice(0, SIZE)])
+        _past_the_trial(opt._halves, split)
+        opt.fixed = leave_out
+        ranges = []
+        passes = opt._passes
+        opt._passes = lambda lo, hi, *args: (ranges.append((lo, hi)), passes(lo, hi, *args))
+        p = p0.copy()
+        for i, g in enumerate(grads):
+            opt._halves.share = 0.3 + 0.1 * i
+            opt.step(p, g.copy(), 1e-3, meanwhile=(lambda: None) if i % 2 else None)
+        assert min(lo for lo, _ in ranges) == leave_out and max(hi for _, hi in ranges) == SIZE
+        assert len(ranges) == len(grads) * (2 if split else 1)
+        results.append(p)
+    np.testing.assert_array_equal(results[0], results[1])

@@ -30,14 +30,17 @@ def _byte_inputs(n, dtype=np.float32, seed=0):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_byte_inputs_put_the_most_often_non_zero_features_first(dtype, monkeypatch):
+def test_byte_inputs_put_blank_features_first_then_the_most_often_non_zero(dtype, monkeypatch):
     x, codes, _ = _byte_inputs(50, dtype)
+    assert {0, 19} <= set(np.flatnonzero(~codes.any(axis=0)))  # never inked
     monkeypatch.setattr("nndesk.engine.inputorder.CHUNK_BYTES", 7 * 20 * 8)  # several chunks
     inputs = ByteInputs.of(x)
     order = inputs.order
     assert sorted(order.tolist()) == list(range(20))
     inked = np.count_nonzero(codes, axis=0)[order]
-    assert (np.diff(inked) <= 0).all()  # most often non-zero first
+    blank = inputs.blank
+    assert blank == np.count_nonzero(inked == 0) >= 2 and not inked[:blank].any()
+    assert inked[blank:].all() and (np.diff(inked[blank:]) <= 0).all()  # most often first
     ties = [order[inked == v] for v in np.unique(inked)]
     assert all((np.diff(t) > 0).all() for t in ties)  # ties keep their own order
     np.testing.assert_array_equal(inputs.codes, codes[:, order])
@@ -141,3 +144,28 @@ def test_early_stopping_in_a_reordered_run_restores_the_best_weights(monkeypatch
     best = epochs[min(epochs)]
     for name, weights in net.get_weights().items():
         np.testing.assert_array_equal(weights, best[name], err_msg=name)
+
+
+@pytest.mark.parametrize("optimizer,left_out", [
+    ({"name": "adam", "learning_rate": 0.01}, True),
+    ({"name": "momentum", "learning_rate": 0.05, "momentum": 0.9}, True),
+    ({"name": "adam", "learning_rate": 0.01, "weight_decay": 1e-3}, False),
+    ({"name": "adamw", "learning_rate": 0.01, "weight_decay": 1e-2}, False),
+])
+def test_weights_of_features_that_are_always_zero_are_left_out_unless_they_decay(
+        optimizer, left_out, monkeypatch):
+    monkeypatch.setattr(trainer_module, "SPAN_MIN_MACS", 0)
+    x, codes, y = _byte_inputs(60)
+    blank = ~codes.any(axis=0)
+    spec = _spec()
+    spec["optimizer"] = optimizer
+    net = build_network(spec)
+    before = net.layers[0].W[blank].copy()
+    during = []
+    trainer = Trainer(net, x, y, listeners=[
+        lambda e: e["event"] == "batch" and during.append(trainer.optimizer.fixed)])
+    trainer.run()
+    assert set(during) == {blank.sum() * 12 if left_out else 0}
+    assert trainer.optimizer.fixed == 0
+    # Left out or not, they only move by weight decay.
+    assert np.array_equal(net.layers[0].W[blank], before) == left_out
