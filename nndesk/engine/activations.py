@@ -152,11 +152,13 @@ class Softmax(Activation):
         # could underflow to a zero sum: then every row is shifted by its own max.
         ones = constant("ones", (out.shape[1], 1), out.dtype,
                         lambda: np.ones((out.shape[1], 1), out.dtype))
-        np.subtract(z, np.maximum.reduce(z, axis=None, initial=-np.inf), out=out)
+        rows = out is z  # z is overwritten: no second try, so shift every row at once
+        np.subtract(z, z.max(axis=1, keepdims=True) if rows else
+                    np.maximum.reduce(z, axis=None, initial=-np.inf), out=out)
         np.exp(out, out=out)
         sums = np.matmul(out, ones)  # 3x faster than .sum(axis=1) for 10 columns
-        if not np.minimum.reduce(sums, axis=None, initial=np.inf) >= MIN_SUM:  # or NaN
-            np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        if not rows and not np.minimum.reduce(sums, axis=None, initial=np.inf) >= MIN_SUM:
+            np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # (also for NaN)
             np.exp(out, out=out)
             sums = np.matmul(out, ones)
         out /= sums

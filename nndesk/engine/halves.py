@@ -161,8 +161,8 @@ class Halves:
         return self._mid_for(0.5)
 
     def _mid_for(self, share: float) -> int:
-        n = self.size - self.start
-        return self.start + max(int(n * share) // self.align * self.align, self.align)
+        mid = (self.start + int((self.size - self.start) * share)) // self.align * self.align
+        return min(max(mid, self.start + self.align), self.size)
 
     def _balance(self, mid: int, passes: float, side: float, wake: float, other: float) -> None:
         """This thread ran the elements up to ``mid`` in ``passes`` seconds, then the side

@@ -43,7 +43,8 @@ class Layer:
         is none, or when the activation overwrote it)."""
         return x, None
 
-    def weights(self) -> dict[str, np.ndarray]:
+    def weights(self, copy: bool = False) -> dict[str, np.ndarray]:
+        """The parameters by name: views, or copies taken at one moment (``copy``)."""
         return {}
 
     def gradients(self) -> dict[str, np.ndarray]:
@@ -141,14 +142,16 @@ class Dense(Layer):
         with self._rows_lock:
             if self._row_inverse is not None:
                 self._permute_rows(self._row_inverse)
-            self.row_order = order
-            self._row_inverse = None if order is None else np.argsort(order)
+                self.row_order = self._row_inverse = None
             if order is not None:
+                inverse = np.argsort(order)
                 self._permute_rows(order)
+                self.row_order, self._row_inverse = order, inverse
 
     def _permute_rows(self, rows: np.ndarray) -> None:
-        self.W[...] = self.W[rows]
-        self.dW[...] = self.dW[rows]
+        w, dw = self.W[rows], self.dW[rows]  # both first: out of memory leaves them as they were
+        self.W[...] = w
+        self.dW[...] = dw
 
     def _natural(self, arr: np.ndarray) -> np.ndarray:
         """``W`` or ``dW`` with its rows in the input features' own order (a copy while
@@ -213,10 +216,11 @@ class Dense(Layer):
         np.add.reduce(dz, axis=0, out=self.db)
         return dz @ self.W.T if need_input_grad else None
 
-    def weights(self):
+    def weights(self, copy=False):
         """Views of the parameters (a copy of ``W`` while its rows are reordered)."""
         with self._rows_lock:
-            return {"weight": self._natural(self.W), "bias": self.b}
+            weights = {"weight": self._natural(self.W), "bias": self.b}
+            return {k: v.copy() for k, v in weights.items()} if copy else weights
 
     def gradients(self):
         with self._rows_lock:

@@ -187,7 +187,8 @@ class Network:
     # --- weights -------------------------------------------------------------------
 
     def named_weights(self) -> dict[str, np.ndarray]:
-        """Views of every parameter, named ``layers.{i}.weight`` / ``layers.{i}.bias``."""
+        """Views of every parameter, named ``layers.{i}.weight`` / ``layers.{i}.bias`` (a
+        copy of a first layer's weights while a trainer keeps their rows reordered)."""
         self.sync()
         return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
                 for name, arr in layer.weights().items()}
@@ -201,7 +202,11 @@ class Network:
                 for i, layer in enumerate(self.layers) for name, arr in layer.gradients().items()}
 
     def get_weights(self) -> dict[str, np.ndarray]:
-        return {k: v.copy() for k, v in self.named_weights().items()}
+        """Copies of every parameter, named like ``named_weights``; each layer's are taken
+        at one moment, safe from another thread while the network trains."""
+        self.sync()
+        return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
+                for name, arr in layer.weights(copy=True).items()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         own = self.named_weights()

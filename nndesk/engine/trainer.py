@@ -179,7 +179,10 @@ class Trainer:
         first = net.layers[0]
         spans = (not blocks_of and self.augment is None and first.kind == "dense"
                  and bs * first.input_size * first.output_size >= SPAN_MIN_MACS)
-        self._inputs = ByteInputs.of(self.x) if spans and not full_batch else None
+        try:
+            self._inputs = ByteInputs.of(self.x) if spans and not full_batch else None
+        except MemoryError:  # the reordered copy only saves time
+            self._inputs = None
         if self._inputs is not None:
             first.reorder_rows(self._inputs.order)
             if not net.spec["optimizer"].get("weight_decay"):  # their weights never change

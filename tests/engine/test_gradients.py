@@ -161,4 +161,8 @@ def test_softmax_of_rows_far_apart_matches_the_per_row_formula(dtype):
         out = ACTIVATIONS["softmax"].forward(batch, np.empty_like(batch))
         np.testing.assert_allclose(out, expected, rtol=1e-6 if dtype == np.float32 else 1e-13,
                                    atol=1e-30)
+        in_place = batch.copy()  # out may be z itself
+        ACTIVATIONS["softmax"].forward(in_place, in_place)
+        np.testing.assert_allclose(in_place, expected,
+                                   rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-30)
     assert ACTIVATIONS["softmax"].forward(z[:0], np.empty_like(z[:0])).shape == (0, 3)

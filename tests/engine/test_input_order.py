@@ -169,3 +169,40 @@ def test_weights_of_features_that_are_always_zero_are_left_out_unless_they_decay
     assert trainer.optimizer.fixed == 0
     # Left out or not, they only move by weight decay.
     assert np.array_equal(net.layers[0].W[blank], before) == left_out
+
+
+def test_running_out_of_memory_while_reordering_leaves_the_rows_as_they_were(monkeypatch):
+    net = build_network(_spec(), dtype=np.float64)
+    layer = net.layers[0]
+    weights, grads = layer.W.copy(), layer.dW.copy()
+
+    class NoRoom(np.ndarray):
+        def __getitem__(self, index):
+            if isinstance(index, np.ndarray):
+                raise MemoryError
+            return super().__getitem__(index)
+
+    monkeypatch.setattr(layer, "dW", layer.dW.view(NoRoom))
+    with pytest.raises(MemoryError):
+        layer.reorder_rows(np.arange(20)[::-1].copy())
+    assert layer.row_order is None
+    np.testing.assert_array_equal(layer.W, weights)
+    np.testing.assert_array_equal(layer.dW.view(np.ndarray), grads)
+
+
+def test_no_room_for_the_byte_copy_trains_on_the_inputs_as_they_are(monkeypatch):
+    monkeypatch.setattr(trainer_module, "SPAN_MIN_MACS", 0)
+    x, _, y = _byte_inputs(60, np.float64)
+    runs = []
+    for room in (False, True):
+        if not room:
+            def no_room(cls, x):
+                raise MemoryError
+            monkeypatch.setattr(trainer_module.ByteInputs, "of", classmethod(no_room))
+        else:
+            monkeypatch.setattr(trainer_module.ByteInputs, "of", classmethod(lambda cls, x: None))
+        net = build_network(_spec(), dtype=np.float64)
+        result = Trainer(net, x, y).run()
+        assert result["reason"] == "completed", result["error"]
+        runs.append(net.params.copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
