@@ -133,7 +133,7 @@ class Halves:
                 meanwhile()
             return
         try:
-            mid = self._mid_for(0.5 if meanwhile is None else self.share)
+            mid = self.mid if meanwhile is None else self._mid_for(self.share)
             t0 = time.perf_counter()
             helper.start(fn, (mid, self.size) + args)
             try:

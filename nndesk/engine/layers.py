@@ -219,8 +219,10 @@ class Dense(Layer):
     def weights(self, copy=False):
         """Views of the parameters (a copy of ``W`` while its rows are reordered)."""
         with self._rows_lock:
-            weights = {"weight": self._natural(self.W), "bias": self.b}
-            return {k: v.copy() for k, v in weights.items()} if copy else weights
+            weight = self._natural(self.W)
+            if copy and weight is self.W:
+                weight = weight.copy()
+            return {"weight": weight, "bias": self.b.copy() if copy else self.b}
 
     def gradients(self):
         with self._rows_lock:
