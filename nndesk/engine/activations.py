@@ -1,171 +1,114 @@
 """Activation functions, looked up by name in ``ACTIVATIONS``.
 
-Each one computes ``a = f(z)`` into a buffer and turns the gradient with respect to
-``a`` into the gradient with respect to ``z`` in place, reusing ``z`` or ``a`` (whichever
-is cheaper) so that no temporary arrays are made in the training loop. ``backward`` may be
-given a scratch array shaped like ``grad`` (``tmp``) to work in.
+Each one is a pair of formulas on a batch of pre-activations ``z`` (N, units):
 
-The instances in ``ACTIVATIONS`` are shared by every layer and thread: they keep no state
-except read-only constant arrays.
+    forward:   a = f(z)
+    backward:  dL/dz = dL/da * f'(z)          (element-wise; softmax: a Jacobian product)
 
-Speed notes (NumPy 2, float32): every call costs about half a microsecond before any
-arithmetic, so the small-batch path counts calls; ``np.maximum`` with a scalar operand takes
-a slow path (about 3x slower than against an array of zeros of the same shape).
+=========== ================================ =======================================
+name        f(z)                             f'(z), written with a = f(z) where simpler
+=========== ================================ =======================================
+linear      z                                1
+sigmoid     1 / (1 + exp(-z))                a * (1 - a)
+tanh        tanh(z)                          1 - a^2
+relu        max(z, 0)                        1 if z > 0 else 0
+leaky_relu  z if z > 0 else 0.01 z           1 if z > 0 else 0.01
+elu         z if z > 0 else exp(z) - 1       1 if z > 0 else a + 1
+softmax     exp(z_j) / sum_k exp(z_k)        dL/dz = a * (g - sum_k g_k a_k)
+=========== ================================ =======================================
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import numpy as np
 
-from .constants import constant
 
-MIN_SUM = 1e-20  # of a row's exp(z - batch max): the row's own max is within 46 of it
-_ZEROS_MAX_SIZE = 1 << 20  # elements; bigger arrays are compared with a row of zeros
-
-
-def _zeros_for(z: np.ndarray) -> np.ndarray:
-    """Read-only zeros to compare ``z`` with: the same shape up to 4 MB (float32), else one
-    broadcast row (still 2x faster than a scalar zero)."""
-    shape = z.shape if z.size <= _ZEROS_MAX_SIZE else (1,) * (z.ndim - 1) + z.shape[-1:]
-    return constant("zeros", shape, z.dtype, lambda: np.zeros(shape, z.dtype))
-
-
-class Activation(ABC):
+class Activation:
     name = ""
-    needs_z = False  # backward reads z (otherwise only a), so z must be kept
-    uses_tmp = False  # backward can use a scratch array (``tmp``) instead of allocating
 
-    @abstractmethod
-    def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Write f(z) into ``out`` (which may be ``z`` itself) and return it."""
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """a = f(z)."""
+        raise NotImplementedError
 
-    @abstractmethod
-    def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray,
-                 tmp: np.ndarray | None = None) -> np.ndarray:
-        """Return dL/dz given dL/da; may overwrite ``grad`` (and ``tmp``)."""
+    def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz from dL/da (``grad``), the pre-activation ``z`` and the output ``a``."""
+        raise NotImplementedError
 
 
 class Linear(Activation):
     name = "linear"
 
-    def forward(self, z, out):
-        if out is not z:
-            out[...] = z
-        return out
+    def forward(self, z):
+        return z
 
-    def backward(self, grad, z, a, tmp=None):
+    def backward(self, grad, z, a):
         return grad
 
 
 class Sigmoid(Activation):
     name = "sigmoid"
-    uses_tmp = True
 
-    def forward(self, z, out):
-        # 1 / (1 + exp(-z)). For z below about -88 (float32), exp(-z) overflows to inf and
-        # the result is 0, the right limit (Network.forward ignores that overflow flag).
-        np.negative(z, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        np.reciprocal(out, out=out)
-        return out
+    def forward(self, z):
+        # exp(-z) overflows to inf for z below about -88 (float32), giving the right limit 0.
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
 
-    def backward(self, grad, z, a, tmp=None):
-        grad *= a
-        if tmp is None:
-            tmp = grad * a
-        else:
-            np.multiply(grad, a, out=tmp)
-        grad -= tmp  # g * a * (1 - a)
-        return grad
+    def backward(self, grad, z, a):
+        return grad * a * (1.0 - a)
 
 
 class Tanh(Activation):
     name = "tanh"
-    uses_tmp = True
 
-    def forward(self, z, out):
-        return np.tanh(z, out=out)
+    def forward(self, z):
+        return np.tanh(z)
 
-    def backward(self, grad, z, a, tmp=None):
-        if tmp is None:
-            return grad - grad * a * a
-        np.multiply(a, a, out=tmp)
-        tmp *= grad
-        grad -= tmp  # g * (1 - a^2)
-        return grad
+    def backward(self, grad, z, a):
+        return grad * (1.0 - a * a)
 
 
 class ReLU(Activation):
     name = "relu"
 
-    def forward(self, z, out):
-        return np.maximum(z, _zeros_for(z), out=out)
+    def forward(self, z):
+        return np.maximum(z, 0.0)
 
-    def backward(self, grad, z, a, tmp=None):
-        grad *= a > 0
-        return grad
+    def backward(self, grad, z, a):
+        return grad * (z > 0)
 
 
 class LeakyReLU(Activation):
     name = "leaky_relu"
-    needs_z = True
     slope = 0.01
 
-    def forward(self, z, out):
-        return np.multiply(z, np.where(z > 0, 1.0, self.slope).astype(z.dtype), out=out)
+    def forward(self, z):
+        return np.where(z > 0, z, self.slope * z)
 
-    def backward(self, grad, z, a, tmp=None):
-        grad *= np.where(z > 0, 1.0, self.slope).astype(grad.dtype)
-        return grad
+    def backward(self, grad, z, a):
+        return grad * np.where(z > 0, 1.0, self.slope).astype(grad.dtype)
 
 
 class ELU(Activation):
     name = "elu"
-    needs_z = True
     alpha = 1.0
 
-    def forward(self, z, out):
-        neg = np.expm1(np.minimum(z, 0.0)) * self.alpha
-        return _select(z > 0, z, neg, out)
+    def forward(self, z):
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0.0)))
 
-    def backward(self, grad, z, a, tmp=None):
-        # d/dz elu = 1 for z > 0, a + alpha otherwise
-        grad *= np.where(z > 0, 1.0, a + self.alpha).astype(grad.dtype)
-        return grad
-
-
-def _select(cond, x, y, out):
-    np.copyto(out, y)
-    np.copyto(out, x, where=cond)
-    return out
+    def backward(self, grad, z, a):
+        return grad * np.where(z > 0, 1.0, a + self.alpha).astype(grad.dtype)
 
 
 class Softmax(Activation):
     name = "softmax"
 
-    def forward(self, z, out):
-        # Shifted by the batch's largest logit, exp cannot overflow; one max over the whole
-        # batch is 3x cheaper than one per row. A row whose logits all lie far below it
-        # could underflow to a zero sum: then every row is shifted by its own max.
-        ones = constant("ones", (out.shape[1], 1), out.dtype,
-                        lambda: np.ones((out.shape[1], 1), out.dtype))
-        rows = out is z  # z is overwritten: no second try, so shift every row at once
-        np.subtract(z, z.max(axis=1, keepdims=True) if rows else
-                    np.maximum.reduce(z, axis=None, initial=-np.inf), out=out)
-        np.exp(out, out=out)
-        sums = np.matmul(out, ones)  # 3x faster than .sum(axis=1) for 10 columns
-        if not rows and not np.minimum.reduce(sums, axis=None, initial=np.inf) >= MIN_SUM:
-            np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # (also for NaN)
-            np.exp(out, out=out)
-            sums = np.matmul(out, ones)
-        out /= sums
-        return out
+    def forward(self, z):
+        # Subtracting each row's largest logit changes nothing mathematically and keeps
+        # exp from overflowing.
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
 
-    def backward(self, grad, z, a, tmp=None):
-        # Jacobian-vector product: a * (g - sum(g * a))
+    def backward(self, grad, z, a):
         return a * (grad - (grad * a).sum(axis=1, keepdims=True))
 
 

@@ -19,7 +19,9 @@ TRAINING_DEFAULTS = {
     "validation_split": 0.1,
     "early_stopping_patience": 0,
     "augment": False,
+    "engine": "fast",  # "fast" or "reference": the same training, see engine/trainer.py
 }
+ENGINES = ("fast", "reference")
 
 MAX_UNITS = 65536
 MAX_EPOCHS = 100000
@@ -300,6 +302,7 @@ def _validate_training(c: _Checker, training):
     if not isinstance(t["augment"], bool):
         c.add("training.augment", f"expected true or false, got {_shown(t['augment'])}",
               field="augment")
+    c.name_in(t["engine"], "training.engine", list(ENGINES), "engines", field="engine")
 
 
 def check(spec) -> dict:

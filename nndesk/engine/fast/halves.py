@@ -89,14 +89,16 @@ def _cores() -> int:
 
 class Halves:
     """Runs ``fn(lo, hi, *args)`` over ``[start, size)``: in one call, or as two halves on
-    two threads, whichever measured faster."""
+    two threads, whichever measured faster (``mode="auto"``); ``"always"`` splits every
+    call, ``"never"`` none."""
 
-    def __init__(self, size: int, align: int = 16):
+    def __init__(self, size: int, align: int = 16, mode: str = "auto"):
         self.size = size
         self.align = align
         self.start = 0  # the elements before it are left out
-        self.enabled = size >= MIN_SIZE and _cores() >= 2
-        self.split = False
+        always = mode == "always"
+        self.enabled = not always and mode != "never" and size >= MIN_SIZE and _cores() >= 2
+        self.split = always
         self.share = 0.5  # of the elements this thread takes when it also has a side job
         self._steps = 0
         self._trial_at, self._every = WARM_UP, RETRY_EVERY  # the next trial's first step
@@ -106,7 +108,7 @@ class Halves:
         """``fn(lo, hi, *args)`` over every element, then (or while the other thread is still
         at work) ``meanwhile()``, once."""
         if not self.enabled:
-            self._run(fn, args, False, meanwhile)
+            self._run(fn, args, self.split, meanwhile)
             return
         phase = self._steps - self._trial_at  # 0 to 2 * TRIAL_STEPS - 1: a trial
         self._steps += 1

@@ -18,19 +18,14 @@ with one product ``X^T D`` at its end. It is the same arithmetic as updating aft
 batch (the same weights to about 1e-15 in float64), in a different order of summation, and
 about twice as fast at batch size 10.
 
-The network's ``sync`` (called by ``named_weights``, ``get_weights``, ``forward``, ...)
-applies the updates so far, so whatever reads the weights mid-block on the training thread
-(the trainer's listeners) sees them up to date, and may change them. Other threads see the
-weights as of the last block's end.
+The plan brings the weights up to date (``settle``) whenever it publishes them to the network.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from .layers import Dense
+from .kernels import DenseKernel
 
 BLOCK_ROWS = 80  # samples per block: of 2 to 8 batches of 10, 8 measured fastest
 # X X^T costs BLOCK_ROWS / (2 * units) of the plain products more: at batch size 10, 784-30-10
@@ -45,7 +40,7 @@ def block_batches(net, batch_size: int, augmenting: bool) -> int:
     optimizer = net.spec["optimizer"]
     first = net.layers[0]
     if (optimizer["name"] != "sgd" or optimizer.get("weight_decay") or augmenting
-            or not isinstance(first, Dense) or len(net.layers) < 2
+            or first.kind != "dense" or len(net.layers) < 2
             or first.output_size < MIN_UNITS):
         return 0
     k = BLOCK_ROWS // max(batch_size, 1)
@@ -53,47 +48,29 @@ def block_batches(net, batch_size: int, augmenting: bool) -> int:
 
 
 class DeferredFirstLayer:
-    """Trains ``net``'s first layer by deferred updates while ``attached``; the trainer
-    updates the other parameters (``rest``) after every batch as usual."""
+    """Trains the first layer (``kernel``) by deferred updates; the plan updates the other
+    parameters after every batch as usual."""
 
-    def __init__(self, net, x: np.ndarray, y: np.ndarray, batch_size: int, blocks_of: int):
-        self.net, self.x, self.y = net, x, y
-        self.layer = layer = net.layers[0]
+    def __init__(self, kernel: DenseKernel, x: np.ndarray, y: np.ndarray, batch_size: int,
+                 blocks_of: int):
+        self.kernel, self.x, self.y = kernel, x, y
+        W = kernel.W
         self.batch_size, self.blocks_of = batch_size, blocks_of
-        rows, dt = batch_size * blocks_of, net.dtype
-        self.X = np.empty((rows, layer.input_size), dt)
-        self.F = np.empty((rows, layer.output_size), dt)  # X @ W at the block's start
-        self.D = np.empty((rows, layer.output_size), dt)  # scaled gradients at z
+        rows, dt, n_in, n_out = batch_size * blocks_of, W.dtype, W.shape[0], W.shape[1]
+        self.X = np.empty((rows, n_in), dt)
+        self.F = np.empty((rows, n_out), dt)  # X @ W at the block's start
+        self.D = np.empty((rows, n_out), dt)  # scaled gradients at z
         self._gram = np.empty(rows * rows, dt)
-        self._update = np.empty_like(layer.W)
+        self._update = np.empty_like(W)
         self._ones = np.ones(batch_size, dt)
         # The last batch's rows, kept for its weight gradient when the block moves on.
-        self._last_x = np.empty((batch_size, layer.input_size), dt)
-        self._last_d = np.empty((batch_size, layer.output_size), dt)
+        self._last_x = np.empty((batch_size, n_in), dt)
+        self._last_d = np.empty((batch_size, n_out), dt)
         self._work: dict[int, tuple] = {}
-        # The first layer's weight matrix leads the flat vector; everything after it
-        # (its bias included) is updated after every batch.
-        self.rest = slice(layer.W.size, None)
         self.m = self.start = self.stop = self.done = self.base = 0
         self.stale = False
         self.G = self._gram[:0].reshape(0, 0)
-        self._current = None  # the current batch's inputs, as handed to the trainer
-        self._external = False  # the step in progress is on other inputs (see forward)
-        self._gradient_rows: tuple | None = None  # (x, dz) whose weight gradient is owed
-        self._saved = None
-        self._thread = None
-
-    # --- wiring --------------------------------------------------------------------
-
-    def attach(self) -> None:
-        self._thread = threading.get_ident()
-        self._saved = self.net.replace_first_layer(self.forward, self.backward, self.sync)
-
-    def detach(self) -> None:
-        """Apply what is pending and give the network back its own first layer."""
-        self.sync()
-        self.net.replace_first_layer(*self._saved)
-        self._saved = None
+        self._gradient_rows: tuple | None = None  # (x, scaled dz, scale) of the last batch
 
     # --- batches -------------------------------------------------------------------
 
@@ -105,34 +82,34 @@ class DeferredFirstLayer:
             self._begin(idx)
             for r0 in range(0, len(idx), bs):
                 self.start, self.stop = r0, min(r0 + bs, len(idx))
-                self._current = self.X[r0:self.stop]
-                yield self._current, self.y[idx[r0:self.stop]]
+                yield self.X[r0:self.stop], self.y[idx[r0:self.stop]]
         self.apply()
 
     def _begin(self, idx: np.ndarray) -> None:
         self.apply()
         if self._gradient_rows is not None:  # X and D are about to be overwritten
-            x, dz = self._gradient_rows
+            x, dz, scale = self._gradient_rows
             n = len(x)
             np.copyto(self._last_x[:n], x)
             np.copyto(self._last_d[:n], dz)
-            self._gradient_rows = (self._last_x[:n], self._last_d[:n])
+            self._gradient_rows = (self._last_x[:n], self._last_d[:n], scale)
         m = self.m = len(idx)
         X = self.X[:m]
         np.take(self.x, idx, axis=0, out=X, mode="clip")
-        np.dot(X, self.layer.W, out=self.F[:m])
+        np.dot(X, self.kernel.W, out=self.F[:m])
         self.G = self._gram[:m * m].reshape(m, m)
         np.dot(X, X.T, out=self.G)
         self.base = self.done = 0
         self.stale = False
 
     def commit(self, factor: float = 1.0) -> None:
-        """The trainer has applied the current batch's other updates: count it in.
-        ``factor``: the learning rate over the gradients' scale, 1 unless the optimizer
-        could not fold the rate in (a rate of 0)."""
+        """The plan has applied the current batch's other updates: count it in.
+        ``factor``: the learning rate over the gradients' scale, 1 when the plan folded the
+        rate into the loss gradient."""
+        rows = slice(self.start, self.stop)
         if factor != 1.0:
-            self.sync()  # the weight gradient as computed, before scaling the update
-            self.D[self.start:self.stop] *= factor
+            self.D[rows] *= factor
+        self._gradient_rows = (self.X[rows], self.D[rows], factor)
         self.done = self.stop
 
     # --- the first layer's steps ---------------------------------------------------
@@ -140,41 +117,32 @@ class DeferredFirstLayer:
     def _work_arrays(self, n: int, dtype):
         work = self._work.get(n)
         if work is None or work[0].dtype != dtype:
-            z = np.empty((n, self.layer.output_size), dtype)
+            z = np.empty((n, self.kernel.W.shape[1]), dtype)
             work = self._work[n] = (z, np.empty_like(z), np.empty_like(z))
         return work
 
-    def forward(self, x, training):
-        if x is not self._current:  # a step on other inputs (a listener's): the plain way
-            self.sync()
-            self._external = True
-            return self.layer.forward(x, training)
-        self._external = False
-        layer, r0, r1, base = self.layer, self.start, self.stop, self.base
-        if self.stale:  # the weights moved mid-block (sync): redo X @ W from here on
-            np.dot(self.X[base:self.m], layer.W, out=self.F[base:self.m])
+    def forward(self, x, span=None):
+        k, r0, r1, base = self.kernel, self.start, self.stop, self.base
+        if self.stale:  # the weights moved mid-block (settle): redo X @ W from here on
+            np.dot(self.X[base:self.m], k.W, out=self.F[base:self.m])
             self.stale = False
-        z, a, _ = self._work_arrays(len(x), layer.W.dtype)
+        z, a, _ = self._work_arrays(len(x), k.W.dtype)
         if r0 > base:
             np.dot(self.G[r0:r1, base:r0], self.D[base:r0], out=z)
             np.subtract(self.F[r0:r1], z, out=z)
         else:
             np.copyto(z, self.F[r0:r1])
-        z += layer.b
-        layer.x, layer.z = x, z
-        layer.a = layer.activation.forward(z, a)
-        return layer.a
+        z += k.b
+        k.x, k.z = x, z
+        k.a = k.activation.forward(z, a)
+        return k.a
 
-    def backward(self, grad, need_input_grad=False, pre_activation=False):
-        layer = self.layer
-        if self._external:
-            return layer.backward(grad, need_input_grad, pre_activation)
+    def backward(self, grad, input_grad=False, grad_is_dz=False):
+        k = self.kernel
         _, _, tmp = self._work_arrays(len(grad), grad.dtype)
-        dz = grad if pre_activation else layer.activation.backward(grad, layer.z, layer.a, tmp)
-        rows = slice(self.start, self.stop)
-        self.D[rows] = dz
-        np.dot(self._ones[:len(dz)], dz, out=layer.db)
-        self._gradient_rows = (self.X[rows], self.D[rows])
+        dz = grad if grad_is_dz else k.activation.backward(grad, k.z, k.a, tmp)
+        self.D[self.start:self.stop] = dz
+        np.dot(self._ones[:len(dz)], dz, out=k.db)
         return None
 
     # --- applying the updates ------------------------------------------------------
@@ -184,19 +152,16 @@ class DeferredFirstLayer:
         b, e = self.base, self.done
         if e > b:
             np.dot(self.X[b:e].T, self.D[b:e], out=self._update)
-            self.layer.W -= self._update
+            self.kernel.W -= self._update
             self.base = e
             self.stale = e < self.m
 
-    def sync(self) -> None:
-        """On the training thread: bring the weights up to date, and the first layer's
-        weight gradient too (the last batch's), for whoever reads them mid-training; since
-        they may change the weights, the block's cached products are redone afterwards."""
-        if threading.get_ident() != self._thread:
-            return
-        if self._gradient_rows is not None:
-            x, dz = self._gradient_rows
-            np.dot(x.T, dz, out=self.layer.dW)
-            self._gradient_rows = None
+    def settle(self) -> float:
+        """Bring the weights up to date and the first layer's weight gradient too (the last
+        batch's, times the returned scale) for whoever reads them mid-training."""
         self.apply()
-        self.stale = self.base < self.m
+        if self._gradient_rows is None:
+            return 1.0
+        x, dz, scale = self._gradient_rows
+        np.dot(x.T, dz, out=self.kernel.dW)
+        return scale

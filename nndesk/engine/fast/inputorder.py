@@ -1,8 +1,8 @@
-"""Training inputs kept as bytes, with their features ordered from the most often non-zero
-to the least.
+"""Input spans, and training inputs kept as bytes with their features ordered from the most
+often non-zero to the least.
 
-A dense first layer skips the input columns that are zero across a whole batch
-(``Dense.input_span``). In an image's own pixel order those columns are mostly the blank
+A dense first layer skips the input columns that are zero across a whole batch (the
+``span`` of ``DenseKernel.forward``). In an image's own pixel order those columns are mostly the blank
 rows at the top and the bottom: a batch of 128 MNIST digits spans 712 of its 784 columns on
 average. With the pixels ordered from the most often inked to the least, a batch's inked
 pixels crowd to the front and its span shrinks to 634 columns (527 of them inked): about 11%
@@ -73,3 +73,37 @@ class ByteInputs:
         # mode="clip" skips the bounds check (rows come from a permutation of the samples).
         np.take(self.codes, rows, axis=0, out=batch, mode="clip")
         return np.divide(batch, self._scale, out=out[:n], dtype=self.dtype)
+
+
+SPAN_MIN_MACS = 1 << 20  # first-layer multiply-adds per batch from which input spans pay
+
+
+def column_spans(x: np.ndarray, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``x``: the first non-zero column and the last one (the number of
+    columns and -1 for a row of zeros). Works through ``chunk`` rows at a time (by default
+    as many as make a 4 MB temporary)."""
+    n, d = x.shape
+    chunk = chunk or max(1, (1 << 22) // max(d, 1))
+    first, last = np.empty(n, np.int32), np.empty(n, np.int32)
+    for s in range(0, n, chunk):
+        nonzero = x[s:s + chunk] != 0
+        some = nonzero.any(axis=1)
+        first[s:s + chunk] = np.where(some, nonzero.argmax(axis=1), d)
+        last[s:s + chunk] = np.where(some, d - 1 - nonzero[:, ::-1].argmax(axis=1), -1)
+    return first, last
+
+
+def batch_spans(spans: tuple[np.ndarray, np.ndarray], order: np.ndarray | None,
+                batch_size: int, d: int) -> list:
+    """For each batch of an epoch in ``order`` (None: one batch of the whole set), (lo, hi)
+    such that its inputs are zero outside columns lo:hi, or None where that leaves nothing
+    out. ``spans``: ``column_spans`` of the inputs. Worked out once per epoch."""
+    first, last = spans
+    if order is None:
+        lo, hi = first.min(keepdims=True), last.max(keepdims=True)
+    else:
+        starts = np.arange(0, len(order), batch_size)
+        lo, hi = np.minimum.reduceat(first[order], starts), np.maximum.reduceat(last[order], starts)
+    # hi < lo: every input of the batch is zero, and any one column gives the same products.
+    return [None if h + 1 - l >= d else (l, h + 1) if h >= l else (0, 1)
+            for l, h in zip(lo.tolist(), hi.tolist())]
