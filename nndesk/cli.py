@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, metavar="X", help="learning rate")
     t.add_argument("--seed", type=int, metavar="N")
     t.add_argument("--subset", type=int, metavar="N", help="train on N random training samples")
+    t.add_argument("--engine", choices=("fast", "reference"),
+                   help="fast (default): with the speed techniques of nndesk/engine/fast; "
+                        "reference: the textbook steps of nndesk/engine (the same training)")
     t.add_argument("--out", type=Path, metavar="FILE", help="save the trained model here")
     t.add_argument("--json", action="store_true", help="one JSON object per epoch and a "
                    "final summary line on stdout")
@@ -95,6 +98,8 @@ def _apply_overrides(spec: dict, args) -> dict:
         spec["seed"] = args.seed
     if args.dataset is not None:
         spec["dataset"] = args.dataset
+    if args.engine is not None:
+        training["engine"] = args.engine
     return spec
 
 
@@ -176,6 +181,7 @@ def _train(args) -> int:
                "train_seconds": result["train_seconds"],
                "samples_per_second": result["samples_per_second"],
                "parameters": int(prepared.net.params.size), "model_file": model_file,
+               "engine": prepared.net.spec["training"]["engine"],
                "error": result["error"]}
     if args.json:
         print(json.dumps(summary), flush=True)

@@ -99,6 +99,9 @@ TOOLTIPS = {
     "augment": "Distort each training batch at random (small shifts, rotations, scaling and "
                "thicker or thinner strokes) so the network learns shapes rather than exact "
                "pixels. Image datasets only.",
+    "engine": "Fast trains with the speed techniques of nndesk/engine/fast; Reference takes the "
+              "textbook steps of nndesk/engine, the formulas and nothing else. Both give the "
+              "same training; Reference is slower.",
     "units": "Number of neurons in this layer (its output size).",
     "rate": "The fraction of this layer's inputs set to zero at random while training "
             "(0 keeps all; must be below 1).",
@@ -462,6 +465,13 @@ class SpecForm(QWidget):
         self.augment_check.toggled.connect(
             lambda v: self._edit_value(("training", "augment"), bool(v), "Toggle augmentation"))
 
+        self.engine_combo = QComboBox()
+        for name, label in (("fast", "Fast"), ("reference", "Reference (the formulas)")):
+            self.engine_combo.addItem(label, name)
+        self.engine_combo.activated.connect(
+            lambda _: self._edit_value(("training", "engine"), self.engine_combo.currentData(),
+                                       "Change the engine"))
+
         self.advanced_button = QToolButton()
         self.advanced_button.setObjectName("advancedButton")
         self.advanced_button.setCheckable(True)
@@ -485,6 +495,7 @@ class SpecForm(QWidget):
                 "Early-stopping patience", self.patience_spin, TOOLTIPS["early_stopping_patience"]),
             "seed": FieldBox("Seed", self.seed_spin, TOOLTIPS["seed"]),
             "training.augment": FieldBox("Augmentation", self.augment_check, TOOLTIPS["augment"]),
+            "training.engine": FieldBox("Engine", self.engine_combo, TOOLTIPS["engine"]),
         }
         for key, box in self._fixed_fields.items():
             box.setObjectName("field:" + key)
@@ -577,7 +588,7 @@ class SpecForm(QWidget):
         cells += [f["schedule.name"]] + [self._param_fields[f"schedule.{k}"] for k in sched_defaults]
         cells += [f["training.batch_size"], f["training.epochs"],
                   f["training.validation_split"], f["training.early_stopping_patience"],
-                  f["initializer"], f["seed"], f["training.augment"]]
+                  f["initializer"], f["seed"], f["training.augment"], f["training.engine"]]
         row = col = 0
         for cell in cells:
             if cell == "toggle":
@@ -879,6 +890,7 @@ class SpecForm(QWidget):
             _set_spin(self.patience_spin, training.get("early_stopping_patience", 0))
             _set_spin(self.seed_spin, s.get("seed", 0))
             _set_check(self.augment_check, training.get("augment", False))
+            _set_combo(self.engine_combo, training.get("engine", "fast"))
             self._fill_param_fields(opt, sched)
             layer_list = s.get("layers") if isinstance(s.get("layers"), list) else []
             self._refresh_rows(layer_list)

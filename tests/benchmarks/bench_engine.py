@@ -1,23 +1,24 @@
 """Engine throughput, printed as one JSON object.
 
 1. ``mlp``: the MLP 784-256-128-64-10 (ReLU, softmax cross-entropy, Adam, batch 128, float32)
-   on the real MNIST training set (60,000 images) through ``Trainer.run``, interleaved in the
-   same process with PyTorch CPU (when it is installed) training the identical network at
-   the same batch size with ``torch.optim.Adam`` (default and ``fused=True``). The
-   contenders take turns every eighth of an epoch, so that a slow spell of the host hits
-   them alike; each epoch's ratio is taken, then the median over the epochs after the first.
+   on the real MNIST training set (60,000 images), raced in one process in turns of one
+   epoch: nndesk's fast path, its reference path, optionally the engine of an earlier commit
+   (``--baseline REV``, e.g. the commit before a change), and PyTorch CPU (when installed)
+   training the identical network with ``torch.optim.Adam`` (default and ``fused=True``).
+   The order of the turns rotates every round; the first round warms up. Each round's ratios
+   are taken, and reported as median, min and max over the rounds.
 2. ``nielsen``: the classic 784-100-10 sigmoid network (quadratic cost, SGD lr 3.0, batch 10,
-   the ``nielsen_sigmoid`` preset) against a faithful copy of the per-sample backprop loop of
-   Michael Nielsen's ``network.py`` (column vectors, float64 weights), one epoch of 50,000
-   images each, interleaved, both starting from the same weights. A float64 check runs one
-   mini-batch through both and reports the largest weight difference (about 1e-16).
+   the ``nielsen_sigmoid`` preset) on both paths against a faithful copy of the per-sample
+   backprop loop of Michael Nielsen's ``network.py`` (column vectors, float64 weights), one
+   epoch of 50,000 images each, in turns. A float64 check runs one mini-batch through both and
+   reports the largest weight difference (about 1e-16).
 3. ``components``: the float32 GEMM peak (2048^3), the GEMMs one MLP step needs, and one Adam
    step on the MLP's flat parameter vector.
 
 The host may be shared and noisy: every figure is the median of several rounds, and
 ``background_cpus`` says how many CPUs other processes kept busy on average while it ran.
 
-Run from the repository root: ``python tests/benchmarks/bench_engine.py`` (about 1-2 minutes;
+Run from the repository root: ``python tests/benchmarks/bench_engine.py`` (about 2-3 minutes;
 ``--rounds N`` for more rounds, ``--no-torch`` / ``--skip nielsen`` to leave parts out).
 PyTorch is optional; without it the torch fields are null. nndesk never imports it.
 """
@@ -27,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import random
 import statistics
 import sys
@@ -45,8 +44,13 @@ except ImportError:  # a plain checkout: use the repository this file is in
 import numpy as np  # noqa: E402
 
 from nndesk.data import load_dataset  # noqa: E402
+from nndesk import engine as current  # noqa: E402
 from nndesk.engine import Trainer, build_network, load_preset  # noqa: E402
 from nndesk.workflow import prepare  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchutil import (BackgroundLoad, baseline_engine, machine_info, median_of,  # noqa: E402
+                       quiet_gap, rounded, settle, spread, torch_module)
 
 MLP_SPEC = {
     "name": "bench_mlp",
@@ -67,133 +71,6 @@ MLP_SPEC = {
 }
 
 
-# --- machine -----------------------------------------------------------------------------
-
-def _cpu_model() -> str | None:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or None
-
-
-def _blas_summary() -> dict:
-    try:
-        deps = np.show_config(mode="dicts")["Build Dependencies"]
-        blas = deps.get("blas", {})
-        return {"name": blas.get("name"), "version": blas.get("version"),
-                "config": blas.get("openblas configuration")}
-    except Exception as exc:  # the config format is not a stable API
-        return {"error": repr(exc)}
-
-
-def _threadpools() -> list | None:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return None
-    return [{k: d.get(k) for k in ("internal_api", "num_threads", "version", "architecture",
-                                    "threading_layer")} for d in threadpool_info()]
-
-
-def torch_module():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def _installed_version(name: str) -> str | None:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version(name)
-    except (ImportError, PackageNotFoundError):
-        return None
-
-
-def machine_info(torch=None) -> dict:
-    """Where the figures come from. ``torch``: the imported module when it is used."""
-    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS",
-                                           "OMP_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT")}
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "cpu_count": os.cpu_count(), "cpus_usable": affinity, "cpu_model": _cpu_model(),
-        "platform": platform.platform(), "python": platform.python_version(),
-        "numpy": np.__version__, "blas": _blas_summary(), "threadpools": _threadpools(),
-        "env": env, "OPENBLAS_CORETYPE": env["OPENBLAS_CORETYPE"],
-        "torch": torch.__version__ if torch else _installed_version("torch"),
-        "torch_threads": torch.get_num_threads() if torch else None,
-    }
-
-
-SETTLE_SECONDS = 0.3
-SEGMENTS = 8  # turns per epoch in the MLP race
-GAP_SECONDS = 0.02  # busy wait after each turn in the MLP race (see quiet_gap)
-
-
-def settle() -> None:
-    """Pause between the Nielsen contenders: OpenBLAS's threads keep spinning for a while
-    after their work unless nndesk set OPENBLAS_THREAD_TIMEOUT short; let them go to sleep
-    so that they do not take a core from whatever runs next."""
-    time.sleep(SETTLE_SECONDS)
-
-
-def quiet_gap() -> None:
-    """Untimed gap after a contender's turn: PyTorch's OpenMP workers spin about 10 ms
-    after their last parallel region, on the core nndesk's next product needs. Busy, not
-    asleep: a core that idles runs whatever comes next slowly for a while on this host."""
-    end = time.perf_counter() + GAP_SECONDS
-    while time.perf_counter() < end:
-        pass
-
-
-class BackgroundLoad:
-    """Average number of CPUs kept busy by *other* processes between start() and stop()
-    (Linux only: /proc/stat minus this process's own CPU time); None elsewhere."""
-
-    def __init__(self):
-        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-    @staticmethod
-    def _busy_seconds(tick):
-        try:
-            fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        except (OSError, ValueError):
-            return None
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-        busy = sum(fields[:8]) - idle  # leave out guest time (already counted in user)
-        return busy / tick
-
-    def start(self):
-        self.t0, self.busy0, self.own0 = time.perf_counter(), self._busy_seconds(self.tick), self._own()
-        return self
-
-    @staticmethod
-    def _own():
-        t = os.times()
-        return t.user + t.system
-
-    def stop(self) -> float | None:
-        busy1 = self._busy_seconds(self.tick)
-        if self.busy0 is None or busy1 is None:
-            return None
-        wall = time.perf_counter() - self.t0
-        other = (busy1 - self.busy0) - (self._own() - self.own0)
-        return round(max(other, 0.0) / wall, 2) if wall > 0 else None
-
-
-def _median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def _r(x, digits=4):
-    return None if x is None else round(x, digits)
-
-
 # --- 1. the MLP against PyTorch ------------------------------------------------------------
 
 def useful_flops_per_sample(net) -> int:
@@ -212,7 +89,7 @@ def useful_flops_per_sample(net) -> int:
 
 class TorchMLP:
     """The identical network in PyTorch, trained with the same batch size and loop shape,
-    an epoch at a time (``epoch``) or a few batches at a time (``run_to``)."""
+    an epoch at a time."""
 
     def __init__(self, torch, x, y, sizes, batch_size, fused, seed=0):
         self.torch, self.batch_size = torch, batch_size
@@ -255,63 +132,69 @@ class TorchMLP:
         self.seconds += time.perf_counter() - t0
 
 
-def bench_mlp(mnist, torch, rounds: int, torch_threads: int) -> dict:
+def nndesk_epochs(engine_module, spec, x, y, engine=None):
+    """One epoch per call of a new trainer on the same network: its training seconds
+    (``engine``: the path; None for an engine that has no choice of path)."""
+    net = engine_module.build_network(spec)
+    kwargs = {} if engine is None else {"engine": engine}
+
+    def epoch():
+        result = engine_module.Trainer(net, x, y, epochs=1, **kwargs).run()
+        assert result["reason"] == "completed", result
+        return result["train_seconds"]
+
+    return epoch, net
+
+
+def race(contenders: dict, rounds: int) -> dict:
+    """Each contender's epoch seconds over ``rounds`` rounds after one warm-up round, the
+    turns in a rotating order, with an untimed gap after each."""
+    names, times = list(contenders), {name: [] for name in contenders}
+    for r in range(rounds + 1):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds = contenders[name]()
+            if r:
+                times[name].append(seconds)
+            quiet_gap()
+    return times
+
+
+def ratios(times: dict, a: str, b: str) -> dict | None:
+    if not times.get(a) or not times.get(b):
+        return None
+    return spread([x / y for x, y in zip(times[a], times[b])])
+
+
+def bench_mlp(mnist, torch, rounds: int, torch_threads: int, baseline: str | None) -> dict:
     spec = json.loads(json.dumps(MLP_SPEC))
-    net = build_network(spec)
     x, y = mnist.x_train, mnist.y_train
     sizes = [784] + [l["units"] for l in spec["layers"]]
-    runners = {}
+    fast, net = nndesk_epochs(current, spec, x, y, "fast")
+    contenders = {"fast": fast, "reference": nndesk_epochs(current, spec, x, y, "reference")[0]}
+    if baseline:
+        contenders["baseline"] = nndesk_epochs(baseline_engine(baseline), spec, x, y)[0]
     if torch is not None:
         torch.set_num_threads(torch_threads)
-        runners = {"torch": TorchMLP(torch, x, y, sizes, 128, fused=False),
-                   "torch_fused": TorchMLP(torch, x, y, sizes, 128, fused=True)}
-    times = {"nndesk": [], **{k: [] for k in runners}}
-    away = [0.0]  # seconds of this epoch that nndesk's trainer spent waiting for PyTorch
-    turns = [0]
-
-    def on_event(event):
-        # Every eighth of an epoch PyTorch catches up to nndesk's batch: the turns come about
-        # a tenth of a second apart, so that a slow spell of the host hits every contender
-        # alike. The time this takes inside nndesk's epoch is taken out of it.
-        if event["event"] == "batch":
-            b, batches = event["batch"], event["batches"]
-            if runners and (b % max(batches // SEGMENTS, 1) == 0 or b == batches):
-                t0 = time.perf_counter()
-                turns[0] += 1
-                quiet_gap()
-                for name in (names if turns[0] % 2 else names[::-1]):
-                    runners[name].run_to(b)
-                    quiet_gap()
-                away[0] += time.perf_counter() - t0
-        elif event["event"] == "epoch":
-            if event["epoch"] > 1:  # the first epoch of each contender warms up
-                times["nndesk"].append(event["seconds"] - away[0])
-                for name, runner in runners.items():
-                    times[name].append(runner.seconds)
-            away[0] = 0.0
-
-    names = list(runners)
+        for name, fused in (("torch", False), ("torch_fused", True)):
+            contenders[name] = TorchMLP(torch, x, y, sizes, 128, fused=fused).epoch
     load = BackgroundLoad().start()
-    trainer = Trainer(net, x, y, listeners=[on_event], epochs=rounds + 1)
-    result = trainer.run()
+    times = race(contenders, rounds)
     background = load.stop()
-    assert result["reason"] == "completed", result
     flops = useful_flops_per_sample(net) * len(x)
-    nn = times["nndesk"]
     out = {
         "network": "784-256-128-64-10 relu, softmax cross-entropy, adam, batch 128, float32",
         "samples": len(x), "rounds": rounds, "torch_threads": torch_threads if torch else None,
-        "nndesk_seconds": [_r(t) for t in nn], "nndesk_epoch_seconds": _r(_median(nn)),
+        "baseline": baseline,
+        "epoch_seconds": {name: [rounded(t) for t in ts] for name, ts in times.items()},
+        "median_epoch_seconds": {name: rounded(median_of(ts)) for name, ts in times.items()},
+        "fast_gflops": rounded(flops / median_of(times["fast"]) / 1e9, 1),
         "useful_gflop_per_epoch": round(flops / 1e9, 2),
-        "nndesk_gflops": _r(flops / _median(nn) / 1e9, 1),
-        "final_train_accuracy": _r(trainer.history["train_accuracy"][-1]),
         "background_cpus": background,
     }
-    for name in ("torch", "torch_fused"):
-        ts = times.get(name)
-        out[f"{name}_seconds"] = [_r(t) for t in ts] if ts else None
-        out[f"{name}_epoch_seconds"] = _r(_median(ts)) if ts else None
-        out[f"ratio_nndesk_to_{name}"] = _r(_median([a / b for a, b in zip(nn, ts)])) if ts else None
+    for a, b in (("fast", "torch_fused"), ("reference", "torch_fused"), ("fast", "torch"),
+                 ("fast", "reference"), ("fast", "baseline")):
+        out[f"ratio_{a}_to_{b}"] = ratios(times, a, b)
     return out
 
 
@@ -409,17 +292,12 @@ def _start_like(reference: NielsenNetwork, net) -> None:
 
 def same_algorithm_check(spec: dict, x: np.ndarray, y: np.ndarray) -> float:
     """Largest absolute difference between the weights after one mini-batch update by
-    nndesk (in float64) and by the reference loop, from the same start: about 1e-15 when
-    both compute the same thing."""
-    from nndesk.engine.optimizers import make_optimizer
-
+    nndesk's reference path (in float64) and by the per-sample loop, from the same start:
+    about 1e-15 when both compute the same thing."""
     net = build_network(spec, dtype=np.float64)
     reference = NielsenNetwork([784, 100, 10])
     _start_like(reference, net)
-    optimizer = make_optimizer(net.spec["optimizer"], net.params.size, net.dtype,
-                               net.decay_slices)
-    net.train_step(x.astype(np.float64), y)
-    optimizer.step(net.params, net.grads, net.spec["optimizer"]["learning_rate"])
+    Trainer(net, x, y, batch_size=len(x), epochs=1, engine="reference").run()
     reference.update_mini_batch([(xi.reshape(784, 1).astype(np.float64), vectorized_result(int(yi)))
                                  for xi, yi in zip(x, y)], net.spec["optimizer"]["learning_rate"])
     after = NielsenNetwork([784, 100, 10])
@@ -431,48 +309,39 @@ def same_algorithm_check(spec: dict, x: np.ndarray, y: np.ndarray) -> float:
 def bench_nielsen(mnist, rounds: int) -> dict:
     spec = load_preset("nielsen_sigmoid")
     prepared = prepare(spec, dataset=mnist)  # 50,000 training images, as in the book
-    trainer = prepared.trainer
+    x, y = prepared.trainer.x, prepared.trainer.y
     # The book's loader: float32 (784, 1) columns, one-hot float64 (10, 1) targets.
-    training_data = [(x.reshape(784, 1), vectorized_result(int(y)))
-                     for x, y in zip(trainer.x, trainer.y)]
+    training_data = [(xi.reshape(784, 1), vectorized_result(int(yi))) for xi, yi in zip(x, y)]
     reference = NielsenNetwork([784, 100, 10])
     _start_like(reference, prepared.net)
     random.seed(0)
-    times = {"nndesk": [], "reference": []}
+    fast, fast_net = nndesk_epochs(current, spec, x, y, "fast")
+    contenders = {"fast": fast, "reference": nndesk_epochs(current, spec, x, y, "reference")[0]}
 
-    def on_event(event):
-        if event["event"] != "epoch" or event["epoch"] == 1:  # the first nndesk epoch warms up
-            return
-        times["nndesk"].append(event["seconds"])
+    def loop():
         settle()
         t0 = time.perf_counter()
         reference.SGD(training_data, 1, 10, 3.0)
-        times["reference"].append(time.perf_counter() - t0)
+        seconds = time.perf_counter() - t0
         settle()
+        return seconds
 
-    trainer.listeners.append(on_event)
-    trainer.epochs = rounds + 1
+    contenders["loop"] = loop
     load = BackgroundLoad().start()
-    result = trainer.run()
+    times = race(contenders, rounds)
     background = load.stop()
-    assert result["reason"] == "completed", result
-    n = len(trainer.x)
-    test = [(x.reshape(784, 1), int(y)) for x, y in zip(mnist.x_test, mnist.y_test)]
-    nn, ref = times["nndesk"], times["reference"]
-    batches = math.ceil(n / 10)
+    test = [(xi.reshape(784, 1), int(yi)) for xi, yi in zip(mnist.x_test, mnist.y_test)]
+    batches = math.ceil(len(x) / 10)
     return {
         "network": "784-100-10 sigmoid, sum of squares, sgd lr 3.0, batch 10",
-        "samples": n, "rounds": rounds,
-        "reference_seconds": [_r(t) for t in ref], "nndesk_seconds": [_r(t) for t in nn],
-        "reference_epoch_seconds": _r(_median(ref)), "nndesk_epoch_seconds": _r(_median(nn)),
-        "nndesk_us_per_batch": _r(_median(nn) / batches * 1e6, 1),
-        "reference_us_per_batch": _r(_median(ref) / batches * 1e6, 1),
-        "speedup": _r(_median([r / m for r, m in zip(ref, nn)]), 2),
-        "one_batch_max_abs_weight_difference": same_algorithm_check(
-            spec, trainer.x[:10], trainer.y[:10]),
-        "epochs_trained": {"nndesk": rounds + 1, "reference": rounds},
-        "reference_test_accuracy": reference.evaluate(test) / len(test),
-        "nndesk_test_accuracy": _r(prepared.net.evaluate(mnist.x_test, mnist.y_test)[1]),
+        "samples": len(x), "rounds": rounds,
+        "epoch_seconds": {name: [rounded(t) for t in ts] for name, ts in times.items()},
+        "us_per_batch": {name: rounded(median_of(ts) / batches * 1e6, 1) for name, ts in times.items()},
+        "speedup_fast": ratios(times, "loop", "fast"),
+        "speedup_reference": ratios(times, "loop", "reference"),
+        "one_batch_max_abs_weight_difference": same_algorithm_check(spec, x[:10], y[:10]),
+        "loop_test_accuracy": reference.evaluate(test) / len(test),
+        "fast_test_accuracy": rounded(fast_net.evaluate(mnist.x_test, mnist.y_test)[1]),
         "background_cpus": background,
     }
 
@@ -497,8 +366,8 @@ def bench_components() -> dict:
     c = np.empty_like(a)
     np.matmul(a, b, out=c)
     med, best = _best(lambda: np.matmul(a, b, out=c), 1, 5)
-    out = {"sgemm_2048_gflops_median": _r(2 * n**3 / med / 1e9, 1),
-           "sgemm_2048_gflops_best": _r(2 * n**3 / best / 1e9, 1)}
+    out = {"sgemm_2048_gflops_median": rounded(2 * n**3 / med / 1e9, 1),
+           "sgemm_2048_gflops_best": rounded(2 * n**3 / best / 1e9, 1)}
 
     net = build_network(json.loads(json.dumps(MLP_SPEC)))
     bs = 128
@@ -521,9 +390,9 @@ def bench_components() -> dict:
     med, best = _best(gemms, 50)
     steps = math.ceil(60000 / bs)
     flops = useful_flops_per_sample(net) * bs
-    out.update({"mlp_gemm_us_per_step": _r(med * 1e6, 1),
-                "mlp_gemm_seconds_per_epoch": _r(med * steps),
-                "mlp_gemm_gflops": _r(flops / med / 1e9, 1)})
+    out.update({"mlp_gemm_us_per_step": rounded(med * 1e6, 1),
+                "mlp_gemm_seconds_per_epoch": rounded(med * steps),
+                "mlp_gemm_gflops": rounded(flops / med / 1e9, 1)})
 
     from nndesk.engine.optimizers import make_optimizer
     size = net.params.size
@@ -531,14 +400,15 @@ def bench_components() -> dict:
     params = net.params.copy()
     grads = (rng.standard_normal(size) * 1e-3).astype(np.float32)
     med, best = _best(lambda: opt.step(params, grads, 1e-3), 100)
-    out.update({"adam_params": size, "adam_us_per_step": _r(med * 1e6, 1),
-                "adam_seconds_per_epoch": _r(med * steps)})
+    out.update({"adam_params": size, "adam_us_per_step": rounded(med * 1e6, 1),
+                "adam_seconds_per_epoch": rounded(med * steps)})
     return out
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=9, help="measured MLP epochs per contender")
+    p.add_argument("--rounds", type=int, default=7, help="measured MLP epochs per contender")
+    p.add_argument("--baseline", metavar="REV", help="also race the engine of this commit")
     p.add_argument("--nielsen-rounds", type=int, default=3,
                    help="measured epochs of Nielsen's loop and of nndesk")
     p.add_argument("--torch-threads", type=int, default=2)
@@ -555,7 +425,7 @@ def main(argv=None) -> None:
     if "components" not in args.skip:
         results["components"] = bench_components()
     if "mlp" not in args.skip:
-        results["mlp"] = bench_mlp(mnist, torch, args.rounds, args.torch_threads)
+        results["mlp"] = bench_mlp(mnist, torch, args.rounds, args.torch_threads, args.baseline)
     if "nielsen" not in args.skip:
         results["nielsen"] = bench_nielsen(mnist, args.nielsen_rounds)
     results["background_cpus"] = load.stop()

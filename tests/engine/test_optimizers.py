@@ -53,37 +53,6 @@ def test_matches_reference(name, weight_decay):
     np.testing.assert_allclose(p, expected, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
-@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
-def test_gradients_scaled_as_the_optimizer_asks_give_the_same_steps(name, weight_decay):
-    """The trainer scales the gradients by ``gradient_scale(lr)`` (plain SGD: by lr, so that
-    its update is one subtraction); the steps must not change."""
-    rng = np.random.default_rng(1)
-    settings = {"name": name, **OPTIMIZERS[name], "weight_decay": weight_decay}
-    p0 = rng.normal(size=20)
-    grads = [rng.normal(size=20) for _ in range(5)]
-    plain = make_optimizer(settings, 20, np.float64, [slice(0, 15)])
-    scaled = make_optimizer(settings, 20, np.float64, [slice(0, 15)])
-    p1, p2 = p0.copy(), p0.copy()
-    for i, g in enumerate(grads):
-        lr = 0.01 * (i + 1)  # a schedule
-        scale = scaled.gradient_scale(lr)
-        plain.step(p1, g.copy(), lr)
-        scaled.step(p2, g * scale, lr, scale)
-    assert (scaled.gradient_scale(0.3) == 0.3) == (name == "sgd")
-    np.testing.assert_allclose(p2, p1, rtol=1e-12, atol=1e-14)
-
-
-def test_subnormal_running_averages_are_flushed():
-    opt = make_optimizer({"name": "adam", **OPTIMIZERS["adam"]}, 4, np.float32, [])
-    p = np.zeros(4, np.float32)
-    opt.step(p, np.array([1e-3, 0, 0, 0], np.float32), 0.01)
-    for _ in range(1000):
-        opt.step(p, np.zeros(4, np.float32), 0.01)
-    tiny = np.finfo(np.float32).tiny
-    assert not ((opt._m != 0) & (np.abs(opt._m) < tiny)).any()
-
-
 def test_schedules():
     assert scheduled_rate({"name": "constant"}, 0.1, 3.5, 10) == 0.1
     step = {"name": "step", "step_epochs": 2, "gamma": 0.5}

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from nndesk.data import load_dataset
-from nndesk.engine import Trainer, build_network, default_spec, halves, load_preset
-from nndesk.engine.optimizers import OPTIMIZERS
+from nndesk.engine import Trainer, build_network, default_spec, load_preset
 
 XOR_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0])
@@ -199,44 +198,3 @@ def test_predictions_from_another_thread_do_not_disturb_training(mnist):
     meanwhile, predictions = train(True)
     assert predictions and set(predictions) == {(100, 10)}
     np.testing.assert_array_equal(meanwhile, alone)
-
-
-@pytest.mark.parametrize("optimizer", [
-    {"name": "adam", "learning_rate": 1e-3},
-    {"name": "adamw", "learning_rate": 1e-3, "weight_decay": 0.01},
-    {"name": "rmsprop", "learning_rate": 1e-3},
-    {"name": "nesterov", "learning_rate": 0.05, "weight_decay": 1e-4},
-])
-def test_the_next_batch_is_gathered_during_the_update_without_changing_anything(
-        mnist, monkeypatch, optimizer):
-    # Two threads for the update, whatever this machine has and measures.
-    monkeypatch.setattr(halves, "_cores", lambda: 2)
-    monkeypatch.setattr(halves, "MIN_SIZE", 0)
-    x, y = mnist.x_train[:1000], mnist.y_train[:1000]
-    runs = []
-    for during in (True, False):
-        spec = _small_spec(epochs=2, batch_size=64)
-        spec["optimizer"] = {**OPTIMIZERS[optimizer["name"]], **optimizer}
-        net = build_network(spec)
-        trainer = Trainer(net, x, y)
-        split = trainer.optimizer._halves
-        split.split, split._steps = True, halves.WARM_UP + 2 * halves.TRIAL_STEPS
-        step, handed = trainer.optimizer.step, []
-
-        def stepping(p, g, lr, scale=1.0, meanwhile=None, during=during):
-            handed.append(meanwhile is not None)
-            if during:
-                step(p, g, lr, scale, meanwhile)
-            else:  # the next batch only after the update
-                step(p, g, lr, scale)
-                if meanwhile is not None:
-                    meanwhile()
-
-        trainer.optimizer.step = stepping
-        trainer.run()
-        # 16 batches an epoch: each hands over the gathering of the next but the last.
-        assert handed == ([True] * 15 + [False]) * 2
-        if during:  # the update was split, and this thread's share balanced
-            assert split.share != 0.5
-        runs.append(net.params.copy())
-    np.testing.assert_array_equal(runs[0], runs[1])
