@@ -77,6 +77,10 @@ class Optimizer:
     def update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
         raise NotImplementedError
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The running averages by name: a run on the fast path steps these same arrays."""
+        return {}
+
     def zeros(self) -> np.ndarray:
         return np.zeros(self.size, dtype=self.dtype)
 
@@ -98,6 +102,9 @@ class Momentum(Optimizer):
         self.v[...] = mu * self.v + g
         p -= lr * (g + mu * self.v) if self.nesterov else lr * self.v
 
+    def state(self):
+        return {"v": self.v}
+
 
 class Nesterov(Momentum):
     nesterov = True
@@ -113,6 +120,9 @@ class RMSProp(Optimizer):
         self.s[...] = rho * self.s + (1.0 - rho) * g * g
         p -= lr * g / (np.sqrt(self.s) + eps)
 
+    def state(self):
+        return {"s": self.s}
+
 
 class Adam(Optimizer):
     def __init__(self, size, dtype, settings, decay_slices):
@@ -127,6 +137,9 @@ class Adam(Optimizer):
         m_hat = self.m / (1.0 - b1**t)
         v_hat = self.v / (1.0 - b2**t)
         p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+    def state(self):
+        return {"m": self.m, "v": self.v}
 
 
 class AdamW(Adam):

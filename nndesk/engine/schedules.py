@@ -1,8 +1,11 @@
 """Learning-rate schedules, looked up by name in ``SCHEDULES``.
 
-A schedule maps the base learning rate and the progress through training to the rate
-used for the next batch. ``progress`` is in epochs (fractional within an epoch), so a
-cosine schedule moves smoothly from batch to batch.
+A schedule maps the base learning rate lr_0 and the progress e through training (in epochs,
+fractional within an epoch, out of E) to the rate used for the next batch:
+
+    constant   lr = lr_0
+    step       lr = lr_0 * gamma ** floor(e / step_epochs)
+    cosine     lr = low + (lr_0 - low) * (1 + cos(pi * e / E)) / 2,  low = min(min_lr, lr_0)
 """
 
 from __future__ import annotations

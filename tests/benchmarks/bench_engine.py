@@ -50,7 +50,7 @@ from nndesk.workflow import prepare  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchutil import (BackgroundLoad, baseline_engine, machine_info, median_of,  # noqa: E402
-                       quiet_gap, rounded, settle, spread, torch_module)
+                       race, rounded, settle, spread, torch_module)
 
 MLP_SPEC = {
     "name": "bench_mlp",
@@ -144,20 +144,6 @@ def nndesk_epochs(engine_module, spec, x, y, engine=None):
         return result["train_seconds"]
 
     return epoch, net
-
-
-def race(contenders: dict, rounds: int) -> dict:
-    """Each contender's epoch seconds over ``rounds`` rounds after one warm-up round, the
-    turns in a rotating order, with an untimed gap after each."""
-    names, times = list(contenders), {name: [] for name in contenders}
-    for r in range(rounds + 1):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
-            seconds = contenders[name]()
-            if r:
-                times[name].append(seconds)
-            quiet_gap()
-    return times
 
 
 def ratios(times: dict, a: str, b: str) -> dict | None:

@@ -144,6 +144,20 @@ def rounded(x, digits=4):
     return None if x is None else round(x, digits)
 
 
+def race(contenders: dict, rounds: int) -> dict:
+    """Each contender's epoch seconds over ``rounds`` rounds after one warm-up round, the
+    turns in a rotating order, with an untimed gap after each."""
+    names, times = list(contenders), {name: [] for name in contenders}
+    for r in range(rounds + 1):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds = contenders[name]()
+            if r:
+                times[name].append(seconds)
+            quiet_gap()
+    return times
+
+
 def spread(values) -> dict | None:
     """Median, lowest and highest of a list (None when it is empty)."""
     values = [v for v in values if v is not None]

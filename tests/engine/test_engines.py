@@ -164,3 +164,81 @@ def test_the_engine_is_chosen_by_the_spec_or_the_trainer(mnist):
         Trainer(net, mnist.x_train[:100], mnist.y_train[:100], engine="quick")
     with pytest.raises(ValueError, match="two_threads"):
         Options(two_threads="sometimes")
+
+
+@pytest.mark.parametrize("name", ["adam", "momentum", "rmsprop"])
+def test_a_second_run_goes_on_from_the_optimizers_state_on_either_path(name, mnist):
+    """A trainer's optimizer state (running averages, step count) carries over from one run
+    to the next, whichever path each run takes."""
+    spec = load_preset("deep_relu_adam")
+    spec["training"].update(epochs=1, batch_size=64)
+    spec["optimizer"] = {**OPTIMIZERS[name], "name": name}
+    x, y = mnist.x_train[:1000], mnist.y_train[:1000]
+    finals = {}
+    for first, second in (("reference", "reference"), ("fast", "fast"), ("fast", "reference"),
+                          ("reference", "fast")):
+        net = build_network(spec, dtype=np.float64)
+        trainer = Trainer(net, x, y, engine=first)
+        trainer.run()
+        trainer.engine = second
+        trainer.run()
+        finals[first, second] = net.params.copy()
+    ref = finals["reference", "reference"]
+    for key, params in finals.items():
+        _close(ref, params)
+    fresh = build_network(spec, dtype=np.float64)  # a fresh optimizer for the second run differs
+    Trainer(fresh, x, y, engine="reference").run()
+    Trainer(fresh, x, y, engine="reference").run()
+    assert np.abs(fresh.params - ref).max() > 1e-3 * np.abs(ref).max()
+
+
+def test_another_thread_never_sees_the_first_layers_rows_out_of_order(mnist):
+    """The fast path keeps its copy of the first layer's rows in its own order; what it
+    publishes into the network, even while another thread reads it, is in the pixels'."""
+    spec = load_preset("deep_relu_adam")
+    spec["training"].update(epochs=3, batch_size=128)
+    x, y = mnist.x_train[:3000], mnist.y_train[:3000]
+    blank = np.flatnonzero((x != 0).sum(axis=0) == 0)  # never inked: their rows never move
+    net = build_network(spec)
+    start = net.layers[0].W[blank].copy()
+    done, reads, wrong = threading.Event(), [0], [0]
+
+    def read():
+        while not done.is_set():
+            rows = net.named_weights()["layers.0.weight"][blank]  # (in, out): a row per pixel
+            reads[0] += 1
+            wrong[0] += not np.array_equal(rows, start)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    try:
+        result = Trainer(net, x, y, engine=Options(publish_seconds=0.0)).run()
+    finally:
+        done.set()
+        thread.join(timeout=30)
+    assert result["error"] is None and len(blank) > 10
+    assert reads[0] > 100 and wrong[0] == 0, f"{wrong[0]} of {reads[0]} reads out of order"
+    assert not np.array_equal(net.layers[0].W, build_network(spec).layers[0].W)  # it trained
+
+
+@pytest.mark.parametrize("preset, dtype, lr, schedule", [
+    ("nielsen_sigmoid", np.float64, 3.0, {"name": "step", "step_epochs": 1, "gamma": 1e-200}),
+    ("tiny_relu", np.float32, 1e-39, {"name": "constant"}),
+])
+def test_the_last_gradients_read_the_same_at_a_zero_or_tiny_rate(preset, dtype, lr, schedule,
+                                                                  mnist):
+    """A rate of exactly 0 (a step schedule's third epoch) or one far below 1e-6: the
+    weights stop moving, and the gradients the network reports are still the right ones."""
+    spec = load_preset(preset)
+    spec["training"].update(epochs=3, batch_size=10 if preset == "nielsen_sigmoid" else 0)
+    spec["optimizer"]["learning_rate"] = lr
+    spec["schedule"] = schedule
+    x, y = mnist.x_train[:600], mnist.y_train[:600]
+    grads = {}
+    for engine in ("reference", "fast"):
+        net = build_network(spec, dtype=dtype)
+        assert Trainer(net, x, y, engine=engine).run()["error"] is None
+        grads[engine] = net.named_gradients()
+    for name, grad in grads["reference"].items():
+        assert np.isfinite(grads["fast"][name]).all()
+        _close(grad, grads["fast"][name], rtol=RTOL if dtype == np.float64 else 1e-4)

@@ -206,3 +206,23 @@ def test_the_classic_preset_trains_in_the_window_with_deferred_updates(qtbot, wi
     accuracy = f"{net.evaluate(window.dataset.x_test, window.dataset.y_test)[1] * 100:.2f}%"
     assert accuracy in d.metrics_label.text(), (accuracy, d.metrics_label.text())
     qtbot.waitUntil(lambda: window.tiles.grid.image.image is not None, timeout=3000)
+
+
+def test_the_reference_engine_is_chosen_in_the_form_and_trains(qtbot, window):
+    """The form's Engine field picks the path a run takes: the textbook steps train as well."""
+    form = window.form
+    combo = form.field_widget("training.engine")
+    assert combo.currentData() == "fast"  # the default
+    choose(qtbot, combo, "reference")
+    assert form.spec()["training"]["engine"] == "reference"
+    form.undo_stack.undo()  # one undoable edit, like every other field
+    assert form.spec()["training"]["engine"] == "fast" and combo.currentData() == "fast"
+    form.undo_stack.redo()
+    assert combo.currentData() == "reference"
+    set_small_run(qtbot, window, epochs=2, samples=600)
+    with qtbot.waitSignal(window.trainingFinished, timeout=30000) as finished:
+        click(qtbot, window.dashboard.train_button)
+    assert finished.args[0]["reason"] == "completed"
+    assert window.net.spec["training"]["engine"] == "reference"
+    accuracy = window.net.evaluate(window.dataset.x_test, window.dataset.y_test)[1]
+    assert accuracy > 0.5  # 540 samples, 2 epochs: it learned

@@ -60,7 +60,7 @@ class Sigmoid(Activation):
 
     def forward(self, z, out):
         # 1 / (1 + exp(-z)). For z below about -88 (float32), exp(-z) overflows to inf and
-        # the result is 0, the right limit (Network.forward ignores that overflow flag).
+        # the result is 0, the right limit (the trainer's run ignores that overflow flag).
         np.negative(z, out=out)
         np.exp(out, out=out)
         out += 1.0

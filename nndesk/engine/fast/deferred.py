@@ -70,7 +70,7 @@ class DeferredFirstLayer:
         self.m = self.start = self.stop = self.done = self.base = 0
         self.stale = False
         self.G = self._gram[:0].reshape(0, 0)
-        self._gradient_rows: tuple | None = None  # (x, scaled dz, scale) of the last batch
+        self._gradient_rows: tuple | None = None  # (x, scaled dz) of the last batch
 
     # --- batches -------------------------------------------------------------------
 
@@ -88,11 +88,11 @@ class DeferredFirstLayer:
     def _begin(self, idx: np.ndarray) -> None:
         self.apply()
         if self._gradient_rows is not None:  # X and D are about to be overwritten
-            x, dz, scale = self._gradient_rows
+            x, dz = self._gradient_rows
             n = len(x)
             np.copyto(self._last_x[:n], x)
             np.copyto(self._last_d[:n], dz)
-            self._gradient_rows = (self._last_x[:n], self._last_d[:n], scale)
+            self._gradient_rows = (self._last_x[:n], self._last_d[:n])
         m = self.m = len(idx)
         X = self.X[:m]
         np.take(self.x, idx, axis=0, out=X, mode="clip")
@@ -105,11 +105,15 @@ class DeferredFirstLayer:
     def commit(self, factor: float = 1.0) -> None:
         """The plan has applied the current batch's other updates: count it in.
         ``factor``: the learning rate over the gradients' scale, 1 when the plan folded the
-        rate into the loss gradient."""
+        rate into the loss gradient; otherwise the batch's weight gradient is taken now,
+        before its rows are scaled (by a rate that may be 0)."""
         rows = slice(self.start, self.stop)
-        if factor != 1.0:
+        if factor == 1.0:
+            self._gradient_rows = (self.X[rows], self.D[rows])
+        else:
+            np.dot(self.X[rows].T, self.D[rows], out=self.kernel.dW)
+            self._gradient_rows = None
             self.D[rows] *= factor
-        self._gradient_rows = (self.X[rows], self.D[rows], factor)
         self.done = self.stop
 
     # --- the first layer's steps ---------------------------------------------------
@@ -156,12 +160,11 @@ class DeferredFirstLayer:
             self.base = e
             self.stale = e < self.m
 
-    def settle(self) -> float:
-        """Bring the weights up to date and the first layer's weight gradient too (the last
-        batch's, times the returned scale) for whoever reads them mid-training."""
+    def settle(self) -> None:
+        """Bring the weights up to date, and the first layer's weight gradient too (the last
+        batch's, in the scale of the other gradients), for whoever reads them mid-training."""
         self.apply()
-        if self._gradient_rows is None:
-            return 1.0
-        x, dz, scale = self._gradient_rows
-        np.dot(x.T, dz, out=self.kernel.dW)
-        return scale
+        if self._gradient_rows is not None:
+            x, dz = self._gradient_rows
+            np.dot(x.T, dz, out=self.kernel.dW)
+            self._gradient_rows = None

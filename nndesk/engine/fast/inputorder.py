@@ -2,16 +2,16 @@
 often non-zero to the least.
 
 A dense first layer skips the input columns that are zero across a whole batch (the
-``span`` of ``DenseKernel.forward``). In an image's own pixel order those columns are mostly the blank
-rows at the top and the bottom: a batch of 128 MNIST digits spans 712 of its 784 columns on
-average. With the pixels ordered from the most often inked to the least, a batch's inked
-pixels crowd to the front and its span shrinks to 634 columns (527 of them inked): about 11%
-less work in the two products with the first layer's weights, the biggest of a step. The
-trainer keeps that layer's weight rows in the same order for the run (``Dense.reorder_rows``).
+``span`` of ``DenseKernel.forward``). In an image's own pixel order those columns are mostly
+the blank rows at the top and the bottom: a batch of 128 MNIST digits spans 712 of its 784
+columns on average. With the pixels ordered from the most often inked to the least, a
+batch's inked pixels crowd to the front and its span shrinks to 634 columns (527 of them
+inked): about 11% less work in the two products with the first layer's weights, the biggest
+of a step. The plan keeps its copy of that layer's weight rows in the same order for the run.
 
 The features that are zero in every sample (67 of MNIST's pixels) come first, ahead of the
-most often inked: their weights lead the network's parameter vector, and since their
-gradients are always zero, the optimizer can leave them out (``Optimizer.fixed``).
+most often inked: their weights lead the parameter vector, and since their gradients are
+always zero, the update can leave them out (``Update.fixed``).
 
 The reordered copy is kept as bytes, which takes a quarter of the memory of a float32 copy
 and gathers a batch (rows of bytes, then one division) as fast as rows of float32. That

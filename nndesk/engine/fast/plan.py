@@ -20,6 +20,8 @@ from .inputorder import SPAN_MIN_MACS, ByteInputs, batch_spans, column_spans
 from .kernels import DenseKernel, DropoutKernel, loss_delta
 from .updates import make_update
 
+MIN_FOLDED_RATE = 1e-6
+
 
 def _kernels(net, params, grads) -> list:
     kernels, offset = [], 0
@@ -61,9 +63,8 @@ class FastPlan:
             block_batches(net, self.bs, self.augment is not None)
         self.deferred = DeferredFirstLayer(first, self.x, self.y, self.bs, blocks) if blocks else None
         self.rest = slice(first.W.size if blocks else 0, None)
-        size = self.params[self.rest].size
-        self.update = make_update(opt, size, net.dtype, [] if blocks else net.decay_slices,
-                                  options.two_threads)
+        self.optimizer = trainer.optimizer  # its running averages and step count go on here
+        self.state = self.optimizer.state()
 
         # Input spans, with the inputs reordered to make them narrower.
         spans = (options.spans and not blocks and self.augment is None and layer0.kind == "dense"
@@ -75,10 +76,15 @@ class FastPlan:
             except MemoryError:  # the reordered copy only saves time
                 self.inputs = None
         if self.inputs is not None:
-            first.W[...] = first.W[self.inputs.order]
             self.inverse = np.argsort(self.inputs.order)
-            if not decay:  # the weights of always-blank inputs never change
-                self.update.fixed = self.inputs.blank * layer0.output_size
+            for arr in (first.W, *self._first_rows(self.state)):
+                arr[...] = arr[self.inputs.order]
+        self.update = make_update(opt, self.params[self.rest].size, net.dtype,
+                                  [] if blocks else net.decay_slices, options.two_threads,
+                                  {k: v[self.rest] for k, v in self.state.items()},
+                                  self.optimizer.t)
+        if self.inputs is not None and not decay:  # the weights of always-blank inputs never change
+            self.update.fixed = self.inputs.blank * layer0.output_size
         self.spans = column_spans(self.x if self.inputs is None else self.inputs.codes) \
             if spans else None
 
@@ -152,7 +158,8 @@ class FastPlan:
     def step(self, x, y, lr):
         """Forward, loss, backward and update on one batch, as the core's ``Trainer._step``."""
         kernels, last = self.kernels, len(self.kernels) - 1
-        scale = lr if self.folded and lr > 0 else 1.0  # lr folded into the loss gradient
+        # lr folded into the loss gradient (not a tiny one: the gradients would underflow)
+        scale = lr if self.folded and lr >= MIN_FOLDED_RATE else 1.0
         span, self._span = self._span, None
         a = (self.deferred or kernels[0]).forward(x, span)
         for kernel in kernels[1:]:
@@ -177,24 +184,34 @@ class FastPlan:
     # --- the network's view --------------------------------------------------------
 
     def publish(self) -> None:
-        """Copy the plan's weights and last gradients into the network, in its layout."""
+        """Copy the plan's weights and last gradients into the network, in its layout. A
+        reordered first layer goes straight into the network's rows in their own order, so
+        that a reader on another thread never sees it in the plan's."""
         if not self._dirty:
             return
-        net, first = self.net, self.kernels[0]
+        net, first, scale = self.net, self.kernels[0], self._scale
         if self.deferred is not None:
-            factor = self.deferred.settle()
-            if factor != 1.0:
-                first.dW /= factor
-        np.copyto(net.params, self.params)
-        np.multiply(self.grads, 1.0 / self._scale, out=net.grads)
-        if self.inputs is not None:
+            self.deferred.settle()
+        lead = first.W.size if self.inputs is not None else 0
+        np.copyto(net.params[lead:], self.params[lead:])
+        np.divide(self.grads[lead:], scale, out=net.grads[lead:])
+        if lead:
             layer = net.layers[0]
-            np.take(first.W, self.inverse, axis=0, out=layer.W)
-            np.take(first.dW, self.inverse, axis=0, out=layer.dW)
-            layer.dW /= self._scale
+            np.take(first.W, self.inverse, axis=0, out=layer.W, mode="clip")
+            np.divide(np.take(first.dW, self.inverse, axis=0, mode="clip"), scale, out=layer.dW)
         self._dirty = False
         self._published_at = time.perf_counter()
 
+    def _first_rows(self, state: dict) -> list:
+        """The first layer's weight rows in each of the optimizer's running averages."""
+        shape = self.kernels[0].W.shape
+        return [arr[:shape[0] * shape[1]].reshape(shape) for arr in state.values()]
+
     def release(self) -> None:
+        """Publish, and hand the optimizer's state back in the network's layout."""
         self.publish()
+        self.optimizer.t = self.update.t
+        if self.inputs is not None:
+            for arr in self._first_rows(self.state):
+                arr[...] = arr[self.inverse]
         self.inputs = self.deferred = None

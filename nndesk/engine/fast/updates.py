@@ -11,8 +11,11 @@ Two more things only this path does:
   weights from inputs that are zero in every sample there (``inputorder.py``): their
   gradients are always zero, so without weight decay no rule would move them.
 - Running averages of gradients that stay zero decay geometrically towards subnormal numbers,
-  which make every later pass over them many times slower. Every FLUSH_EVERY steps, values
-  below FLUSH_BELOW (far under anything that moves a weight) are set to zero.
+  which make every later pass over them many times slower. Every FLUSH_EVERY steps, the
+  subnormal ones (below the dtype's smallest normal number) are set to zero.
+
+The running averages are the core optimizer's own arrays (``Optimizer.state``), so that a
+trainer's later runs, on either path, go on from them.
 """
 
 from __future__ import annotations
@@ -24,22 +27,24 @@ import numpy as np
 from .halves import Halves
 
 FLUSH_EVERY = 64
-FLUSH_BELOW = 1e-30
 
 
 class Update:
     """An optimizer's rule over ``params[fixed:]``; subclasses write ``_passes``."""
 
     decoupled = False
-    state_count = 0  # running averages kept per element
+    slots: tuple[str, ...] = ()  # the names of its running averages in ``state``
 
     def __init__(self, size: int, dtype, settings: dict, decay_slices: list[slice],
-                 two_threads: str = "auto"):
+                 two_threads: str = "auto", state: dict | None = None, t: int = 0):
         self.settings = {k: float(v) for k, v in settings.items() if k != "name"}
         self.decay_slices = decay_slices
-        self.t = 0
+        self.t = t
         self._tmp = np.empty(size, dtype=dtype)
-        self._state = [np.zeros(size, dtype=dtype) for _ in range(self.state_count)]
+        state = state or {}
+        self._state = [state[name] if name in state else np.zeros(size, dtype=dtype)
+                       for name in self.slots]
+        self._tiny = float(np.finfo(dtype).tiny)
         self._mask: np.ndarray | None = None
         self._halves = Halves(size, mode=two_threads)
 
@@ -83,7 +88,7 @@ class Update:
         tmp, mask = self._tmp, self._mask
         for arr in self._state:
             np.abs(arr, out=tmp)
-            np.greater_equal(tmp, FLUSH_BELOW, out=mask)  # False for NaN, which stays NaN
+            np.greater_equal(tmp, self._tiny, out=mask)  # False for NaN, which stays NaN
             np.multiply(arr, mask, out=arr)  # 10x faster than np.copyto(..., where=)
 
 
@@ -108,7 +113,7 @@ class SGD(Update):
 
 class Momentum(Update):
     nesterov = False
-    state_count = 1
+    slots = ("v",)
 
     def _passes(self, lo, hi, params, grads, lr):
         mu, v, tmp = self.settings["momentum"], self._state[0][lo:hi], self._tmp[lo:hi]
@@ -129,7 +134,7 @@ class Nesterov(Momentum):
 
 
 class RMSProp(Update):
-    state_count = 1
+    slots = ("s",)
 
     def _passes(self, lo, hi, params, grads, lr):
         rho, eps = self.settings["rho"], self.settings["epsilon"]
@@ -146,7 +151,7 @@ class RMSProp(Update):
 
 
 class Adam(Update):
-    state_count = 2
+    slots = ("m", "v")
 
     def _constants(self, lr):
         b1, b2, t = self.settings["beta1"], self.settings["beta2"], self.t
@@ -181,5 +186,5 @@ CLASSES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "rmsprop": RM
 
 
 def make_update(settings: dict, size: int, dtype, decay_slices: list[slice],
-                two_threads: str = "auto") -> Update:
-    return CLASSES[settings["name"]](size, dtype, settings, decay_slices, two_threads)
+                two_threads: str = "auto", state: dict | None = None, t: int = 0) -> Update:
+    return CLASSES[settings["name"]](size, dtype, settings, decay_slices, two_threads, state, t)
