@@ -35,7 +35,7 @@ from benchutil import BackgroundLoad, machine_info, median_of, race, rounded, sp
 
 # preset -> (the techniques that apply to it, epochs per turn)
 PRESETS = {
-    "default": (("two_threads", "prefetch"), 1),
+    "default": (("two_threads",), 1),
     "nielsen_sigmoid": (("deferred", "folded_rate", "two_threads"), 1),
     "deep_relu_adam": (("spans", "input_order", "two_threads"), 1),
     "dropout_adam": (("spans", "input_order", "two_threads"), 1),
@@ -44,7 +44,7 @@ PRESETS = {
 }
 OFF = {"spans": {"spans": False}, "input_order": {"input_order": False},
        "deferred": {"deferred": False}, "two_threads": {"two_threads": "never"},
-       "prefetch": {"prefetch": False}, "folded_rate": {"folded_rate": False}}
+       "folded_rate": {"folded_rate": False}}
 
 
 def contender(spec, dataset, engine, epochs):

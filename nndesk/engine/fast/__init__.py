@@ -19,7 +19,6 @@ The techniques, each one switchable in ``Options`` so that its gain can be measu
   batches, with the same arithmetic (``deferred.py``);
 - ``two_threads``: the optimizer's update runs on two cores when that measures faster, and the
   next batch is gathered meanwhile (``halves.py``, ``updates.py``);
-- ``prefetch``: with augmentation, the next batch is distorted on a helper thread;
 - ``folded_rate``: plain SGD's learning rate is folded into the loss gradient.
 """
 
@@ -36,7 +35,6 @@ class Options:
     input_order: bool = True
     deferred: bool = True
     two_threads: str = "auto"  # "auto" (measured), "always" or "never"
-    prefetch: bool = True
     folded_rate: bool = True
     publish_seconds: float = 0.05  # how far the network's weights may lag the plan's
 

@@ -70,7 +70,7 @@ class DeferredFirstLayer:
         self.m = self.start = self.stop = self.done = self.base = 0
         self.stale = False
         self.G = self._gram[:0].reshape(0, 0)
-        self._gradient_rows: tuple | None = None  # (x, scaled dz) of the last batch
+        self._gradient_rows: tuple | None = None  # (x, scaled dz, its factor), last batch
 
     # --- batches -------------------------------------------------------------------
 
@@ -88,11 +88,11 @@ class DeferredFirstLayer:
     def _begin(self, idx: np.ndarray) -> None:
         self.apply()
         if self._gradient_rows is not None:  # X and D are about to be overwritten
-            x, dz = self._gradient_rows
+            x, dz, factor = self._gradient_rows
             n = len(x)
             np.copyto(self._last_x[:n], x)
             np.copyto(self._last_d[:n], dz)
-            self._gradient_rows = (self._last_x[:n], self._last_d[:n])
+            self._gradient_rows = (self._last_x[:n], self._last_d[:n], factor)
         m = self.m = len(idx)
         X = self.X[:m]
         np.take(self.x, idx, axis=0, out=X, mode="clip")
@@ -105,14 +105,15 @@ class DeferredFirstLayer:
     def commit(self, factor: float = 1.0) -> None:
         """The plan has applied the current batch's other updates: count it in.
         ``factor``: the learning rate over the gradients' scale, 1 when the plan folded the
-        rate into the loss gradient; otherwise the batch's weight gradient is taken now,
-        before its rows are scaled (by a rate that may be 0)."""
+        rate into the loss gradient. A rate of exactly 0 has the batch's weight gradient
+        taken now, before its rows are scaled to zero."""
         rows = slice(self.start, self.stop)
-        if factor == 1.0:
-            self._gradient_rows = (self.X[rows], self.D[rows])
-        else:
+        if factor == 0.0:
             np.dot(self.X[rows].T, self.D[rows], out=self.kernel.dW)
             self._gradient_rows = None
+        else:
+            self._gradient_rows = (self.X[rows], self.D[rows], factor)
+        if factor != 1.0:
             self.D[rows] *= factor
         self.done = self.stop
 
@@ -165,6 +166,8 @@ class DeferredFirstLayer:
         batch's, in the scale of the other gradients), for whoever reads them mid-training."""
         self.apply()
         if self._gradient_rows is not None:
-            x, dz = self._gradient_rows
+            x, dz, factor = self._gradient_rows
             np.dot(x.T, dz, out=self.kernel.dW)
+            if factor != 1.0:
+                self.kernel.dW /= factor
             self._gradient_rows = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -107,7 +106,8 @@ class FastPlan:
         elif self.deferred is not None:
             yield from self.deferred.batches(order, self.n_batches)
         elif self.augment is not None:
-            yield from self._augmented_batches(order)
+            for b in range(self.n_batches):
+                yield self._augmented(order, b)
         else:
             spans = batch_spans(self.spans, order, self.bs, self.x.shape[1]) \
                 if self.spans is not None else [None] * self.n_batches
@@ -137,21 +137,6 @@ class FastPlan:
     def _augmented(self, order, b):
         x, y = self._gather(order, b)
         return np.asarray(self.augment(x, self.augment_rng), self.net.dtype), y
-
-    def _augmented_batches(self, order):
-        """With ``prefetch``, the next batch is gathered and distorted on a helper thread
-        while the current one trains, on the core that sits idle in element-wise passes."""
-        if not self.options.prefetch:
-            for b in range(self.n_batches):
-                yield self._augmented(order, b)
-            return
-        with ThreadPoolExecutor(1, thread_name_prefix="nndesk-augment") as pool:
-            pending = pool.submit(self._augmented, order, 0)
-            for b in range(self.n_batches):
-                batch = pending.result()
-                if b + 1 < self.n_batches:
-                    pending = pool.submit(self._augmented, order, b + 1)
-                yield batch
 
     # --- one step ------------------------------------------------------------------
 
