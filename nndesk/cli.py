@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 # --- train -------------------------------------------------------------------------
 
 def _load_spec(args) -> dict:
-    from .engine import load_preset
+    from .engine import load_preset, parse_spec_text
 
     if args.spec is not None:
         try:
@@ -75,12 +75,9 @@ def _load_spec(args) -> dict:
         except UnicodeDecodeError:
             raise CliError(f"{args.spec}: not a spec file (not UTF-8 text)")
         try:
-            spec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"{args.spec}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                           f"{exc.msg})")
-        if not isinstance(spec, dict):
-            raise CliError(f"{args.spec}: expected a JSON object describing a network")
+            spec = parse_spec_text(text)
+        except ValueError as exc:
+            raise CliError(f"{args.spec}: {exc}")
         return spec
     return load_preset(args.preset or "default")
 
@@ -237,7 +234,7 @@ def _presets(args) -> int:
 
 def _predict(args) -> int:
     from .engine import load_model
-    from .imagefile import ImageReadError, predict_image
+    from .gui.imagefile import ImageReadError, predict_image
 
     net = load_model(args.model)
     names = net.metadata.get("class_names") or [str(i) for i in range(net.num_classes)]

@@ -9,11 +9,13 @@ Nothing here imports Qt; the window, the command line and scripts are all client
 from .modelfile import ModelFileError, load_model, save_model
 from .network import Network, build_network
 from .presets import UnknownPresetError, list_presets, load_preset
-from .spec import Problem, SpecError, choices, default_spec, describe, normalize, validate
+from .spec import (Problem, SpecError, choices, default_spec, describe, normalize,
+                   parse_spec_text, validate)
 from .trainer import Trainer, TrainingFailed
 
 __all__ = [
     "ModelFileError", "Network", "Problem", "SpecError", "Trainer", "TrainingFailed",
     "UnknownPresetError", "build_network", "choices", "default_spec", "describe",
-    "list_presets", "load_model", "load_preset", "normalize", "save_model", "validate",
+    "list_presets", "load_model", "load_preset", "normalize", "parse_spec_text", "save_model",
+    "validate",
 ]

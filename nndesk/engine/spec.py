@@ -8,6 +8,7 @@ what was expected and what was received, so the window can show each message bes
 from __future__ import annotations
 
 import copy
+import json
 import math
 from dataclasses import dataclass
 
@@ -303,6 +304,19 @@ def _validate_training(c: _Checker, training):
         c.add("training.augment", f"expected true or false, got {_shown(t['augment'])}",
               field="augment")
     c.name_in(t["engine"], "training.engine", list(ENGINES), "engines", field="engine")
+
+
+def parse_spec_text(text: str) -> dict:
+    """A spec from JSON text (a spec file); raises ValueError with a plain message. The
+    spec itself is checked by ``validate``."""
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                         f"{exc.msg})") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
+        raise ValueError("not a network spec (expected a JSON object with a list of layers)")
+    return spec
 
 
 def check(spec) -> dict:

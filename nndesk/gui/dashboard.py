@@ -222,9 +222,16 @@ class TrainingDashboard(QWidget):
             f"Epoch {event['epoch']}: train loss <b>{num(event.get('train_loss'))}</b>, "
             f"accuracy <b>{pct(event.get('train_accuracy'))}</b>{val}")
 
-    def end_run(self, text: str) -> None:
+    def end_run(self, text: str, metrics_note: str = "") -> None:
+        """The run is over: ``text`` says how; ``metrics_note`` (HTML) follows the metrics."""
         self.plots.stop_live()
         self.run_text.setText(text)
+        if metrics_note:
+            self.metrics_label.setText(self.metrics_label.text() + metrics_note)
+
+    def show_metrics_text(self, html_text: str) -> None:
+        """What the metrics line says when no run is on (an opened model, a new one)."""
+        self.metrics_label.setText(html_text)
 
     def show_failure(self, message: str) -> None:
         self.banner.show_message(f"<b>Training failed.</b> {message}")  # message is HTML-escaped

@@ -10,7 +10,6 @@ out-of-range values on purpose so the engine's message is what a person reads.
 from __future__ import annotations
 
 import copy
-import json
 import math
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
@@ -1013,18 +1012,6 @@ class SpecForm(QWidget):
                                       f"({n} problem{'s' if n != 1 else ''} to fix).")
 
     # --- JSON helpers (Import / Export spec) ----------------------------------------------
-
-    @staticmethod
-    def parse_spec_text(text: str) -> dict:
-        """A spec from JSON text; raises ValueError with a plain message."""
-        try:
-            spec = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                             f"{exc.msg})") from None
-        if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
-            raise ValueError("not a network spec (expected a JSON object with a list of layers)")
-        return spec
 
 
 def _field_key(path: str, fields: dict) -> str | None:

@@ -56,7 +56,7 @@ def test_every_preset_trains_the_same_on_both_paths(preset, mnist):
 
 @pytest.mark.parametrize("options", [
     Options(two_threads="always"), Options(two_threads="never"), Options(spans=False),
-    Options(input_order=False), Options(deferred=False), Options(folded_rate=False)], ids=repr)
+    Options(input_order=False), Options(deferred=False)], ids=repr)
 @pytest.mark.parametrize("preset", ["deep_relu_adam", "nielsen_sigmoid", "default"])
 def test_each_technique_on_or_off_trains_the_same(preset, options, mnist):
     spec = load_preset(preset)

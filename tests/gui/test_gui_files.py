@@ -70,7 +70,7 @@ def test_save_and_reopen_through_the_file_menu(qtbot, window, monkeypatch, tmp_p
     assert window.recent_models()[0] == saved_path
 
     # Recent models lists it, and opening from there works too.
-    window._fill_recent_menu()
+    window.recent_menu.aboutToShow.emit()  # as when a person opens the submenu
     recent = [a for a in window.recent_menu.actions() if "digits.safetensors" in a.text()]
     assert recent
     with qtbot.waitSignal(window.modelOpened, timeout=5000):
@@ -155,7 +155,7 @@ def test_geometry_spec_and_recent_files_persist(qtbot, isolated_settings, tmp_pa
     first.show()
     type_into(qtbot, first.form.layer_editor(0, "units"), "99")
     type_into(qtbot, first.dashboard.subset_spin, "1234")
-    first._add_recent(str(tmp_path / "a.safetensors"))
+    first.files.add_recent(str(tmp_path / "a.safetensors"))
     first.close()
     assert isolated_settings.exists()
 

@@ -114,11 +114,9 @@ def test_change_the_learning_rate_while_training(qtbot, window):
 
 def test_close_the_window_while_training(qtbot, window, dialogs):
     _start_long_run(qtbot, window)
-    thread = window.controller._thread
-    assert thread.isRunning()
+    assert window.controller.is_running()
     assert window.close()
     assert dialogs.kinds() == ["question"]  # "save the weights before you quit?" -> Discard
-    assert not thread.isRunning()
     assert not window.controller.is_running()
 
 

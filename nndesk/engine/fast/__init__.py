@@ -18,8 +18,7 @@ The techniques, each one switchable in ``Options`` so that its gain can be measu
 - ``deferred``: plain SGD at small batch sizes updates the first layer once per block of
   batches, with the same arithmetic (``deferred.py``);
 - ``two_threads``: the optimizer's update runs on two cores when that measures faster, and the
-  next batch is gathered meanwhile (``halves.py``, ``updates.py``);
-- ``folded_rate``: plain SGD's learning rate is folded into the loss gradient.
+  next batch is gathered meanwhile (``halves.py``, ``updates.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ class Options:
     input_order: bool = True
     deferred: bool = True
     two_threads: str = "auto"  # "auto" (measured), "always" or "never"
-    folded_rate: bool = True
     publish_seconds: float = 0.05  # how far the network's weights may lag the plan's
 
     def __post_init__(self):

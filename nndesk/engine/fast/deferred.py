@@ -5,8 +5,8 @@ two products with the first layer's weights, ``x @ W`` and ``x.T @ dz``: skinny 
 run at a fraction of the machine's speed, followed by a pass over ``W`` for the update. With
 plain SGD, after the batches ``s < j`` of a block the first layer's weights are
 
-    W_j = W_0 - sum_{s<j} X_s^T D_s          (D_s: the learning-rate-scaled gradient at
-                                              the layer's pre-activations for batch s)
+    W_j = W_0 - sum_{s<j} X_s^T D_s          (D_s: lr times the gradient at the layer's
+                                              pre-activations for batch s)
 
 so the pre-activations of batch ``j`` are
 
@@ -70,7 +70,7 @@ class DeferredFirstLayer:
         self.m = self.start = self.stop = self.done = self.base = 0
         self.stale = False
         self.G = self._gram[:0].reshape(0, 0)
-        self._gradient_rows: tuple | None = None  # (x, scaled dz, its factor), last batch
+        self._gradient_rows: tuple | None = None  # (x, lr * dz, lr) of the last batch
 
     # --- batches -------------------------------------------------------------------
 
@@ -88,11 +88,11 @@ class DeferredFirstLayer:
     def _begin(self, idx: np.ndarray) -> None:
         self.apply()
         if self._gradient_rows is not None:  # X and D are about to be overwritten
-            x, dz, factor = self._gradient_rows
+            x, dz, lr = self._gradient_rows
             n = len(x)
             np.copyto(self._last_x[:n], x)
             np.copyto(self._last_d[:n], dz)
-            self._gradient_rows = (self._last_x[:n], self._last_d[:n], factor)
+            self._gradient_rows = (self._last_x[:n], self._last_d[:n], lr)
         m = self.m = len(idx)
         X = self.X[:m]
         np.take(self.x, idx, axis=0, out=X, mode="clip")
@@ -102,19 +102,17 @@ class DeferredFirstLayer:
         self.base = self.done = 0
         self.stale = False
 
-    def commit(self, factor: float = 1.0) -> None:
-        """The plan has applied the current batch's other updates: count it in.
-        ``factor``: the learning rate over the gradients' scale, 1 when the plan folded the
-        rate into the loss gradient. A rate of exactly 0 has the batch's weight gradient
-        taken now, before its rows are scaled to zero."""
+    def commit(self, lr: float) -> None:
+        """The plan has applied the current batch's other updates: count it in, its rows of
+        D scaled by the learning rate ``lr``. A rate of exactly 0 has the batch's weight
+        gradient taken now, before its rows are scaled to zero."""
         rows = slice(self.start, self.stop)
-        if factor == 0.0:
+        if lr == 0.0:
             np.dot(self.X[rows].T, self.D[rows], out=self.kernel.dW)
             self._gradient_rows = None
         else:
-            self._gradient_rows = (self.X[rows], self.D[rows], factor)
-        if factor != 1.0:
-            self.D[rows] *= factor
+            self._gradient_rows = (self.X[rows], self.D[rows], lr)
+        self.D[rows] *= lr
         self.done = self.stop
 
     # --- the first layer's steps ---------------------------------------------------
@@ -163,11 +161,10 @@ class DeferredFirstLayer:
 
     def settle(self) -> None:
         """Bring the weights up to date, and the first layer's weight gradient too (the last
-        batch's, in the scale of the other gradients), for whoever reads them mid-training."""
+        batch's), for whoever reads them mid-training."""
         self.apply()
         if self._gradient_rows is not None:
-            x, dz, factor = self._gradient_rows
+            x, dz, lr = self._gradient_rows
             np.dot(x.T, dz, out=self.kernel.dW)
-            if factor != 1.0:
-                self.kernel.dW /= factor
+            self.kernel.dW /= lr
             self._gradient_rows = None

@@ -118,15 +118,14 @@ class DropoutKernel:
         return np.multiply(grad, self.mask, out=grad)  # grad is a work array: reuse it
 
 
-def loss_delta(loss: str, out: np.ndarray, y: np.ndarray, buf: np.ndarray,
-               scale: float = 1.0) -> np.ndarray:
-    """``scale`` times the core loss's ``delta``, into ``buf``. One-hot rows come from a
-    cached identity matrix: no zero-filling."""
+def loss_delta(loss: str, out: np.ndarray, y: np.ndarray, buf: np.ndarray) -> np.ndarray:
+    """The core loss's ``delta``, into ``buf``. One-hot rows come from a cached identity
+    matrix: no zero-filling."""
     if out.shape[1] == 1:
         np.subtract(out, y.reshape(-1, 1), out=buf, dtype=out.dtype)
     else:
         n = out.shape[1]
         eye = constant("eye", (n, n), out.dtype, lambda: np.eye(n, dtype=out.dtype))
         np.subtract(out, eye[y], out=buf)
-    buf *= (2.0 * scale / out.size) if loss == "mse" else (scale / len(y))
+    buf *= (2.0 / out.size) if loss == "mse" else (1.0 / len(y))
     return buf

@@ -19,8 +19,6 @@ from .inputorder import SPAN_MIN_MACS, ByteInputs, batch_spans, column_spans
 from .kernels import DenseKernel, DropoutKernel, loss_delta
 from .updates import make_update
 
-MIN_FOLDED_RATE = 1e-6
-
 
 def _kernels(net, params, grads) -> list:
     kernels, offset = [], 0
@@ -49,7 +47,6 @@ class FastPlan:
         whole_set = self.bs == n and self.augment is None
         opt = net.spec["optimizer"]
         decay = bool(opt.get("weight_decay"))
-        self.folded = options.folded_rate and opt["name"] == "sgd" and not decay
 
         self.params, self.grads = net.params.copy(), np.zeros_like(net.grads)
         self.kernels = _kernels(net, self.params, self.grads)
@@ -91,7 +88,6 @@ class FastPlan:
         self._delta = None
         self._span = None  # the span of the batch just handed out
         self._fetch_next = None  # gathers the batch after it
-        self._scale = 1.0  # the last step's gradients are this times dL/dp
         self._dirty = False  # steps taken since the last publish
         self._published_at = time.perf_counter()
 
@@ -143,8 +139,6 @@ class FastPlan:
     def step(self, x, y, lr):
         """Forward, loss, backward and update on one batch, as the core's ``Trainer._step``."""
         kernels, last = self.kernels, len(self.kernels) - 1
-        # lr folded into the loss gradient (not a tiny one: the gradients would underflow)
-        scale = lr if self.folded and lr >= MIN_FOLDED_RATE else 1.0
         span, self._span = self._span, None
         a = (self.deferred or kernels[0]).forward(x, span)
         for kernel in kernels[1:]:
@@ -153,15 +147,15 @@ class FastPlan:
         loss = self.net.loss.value(out, kernels[-1].z, y)
         if self._delta is None or self._delta.shape != out.shape:
             self._delta = np.empty_like(out)
-        grad = loss_delta(self.net.spec["loss"], out, y, self._delta, scale)
+        grad = loss_delta(self.net.spec["loss"], out, y, self._delta)
         for i in range(last, 0, -1):
             grad = kernels[i].backward(grad, i > self.first_trainable, self.fused and i == last)
         (self.deferred or kernels[0]).backward(grad, False, self.fused and last == 0)
         fetch_next, self._fetch_next = self._fetch_next, None
-        self.update.step(self.params[self.rest], self.grads[self.rest], lr, fetch_next, scale)
+        self.update.step(self.params[self.rest], self.grads[self.rest], lr, fetch_next)
         if self.deferred is not None:
-            self.deferred.commit(lr / scale)
-        self._scale, self._dirty = scale, True
+            self.deferred.commit(lr)
+        self._dirty = True
         if time.perf_counter() - self._published_at >= self.options.publish_seconds:
             self.publish()
         return loss, out
@@ -174,16 +168,16 @@ class FastPlan:
         that a reader on another thread never sees it in the plan's."""
         if not self._dirty:
             return
-        net, first, scale = self.net, self.kernels[0], self._scale
+        net, first = self.net, self.kernels[0]
         if self.deferred is not None:
             self.deferred.settle()
         lead = first.W.size if self.inputs is not None else 0
         np.copyto(net.params[lead:], self.params[lead:])
-        np.divide(self.grads[lead:], scale, out=net.grads[lead:])
+        np.copyto(net.grads[lead:], self.grads[lead:])
         if lead:
             layer = net.layers[0]
             np.take(first.W, self.inverse, axis=0, out=layer.W, mode="clip")
-            np.divide(np.take(first.dW, self.inverse, axis=0, mode="clip"), scale, out=layer.dW)
+            np.take(first.dW, self.inverse, axis=0, out=layer.dW, mode="clip")
         self._dirty = False
         self._published_at = time.perf_counter()
 

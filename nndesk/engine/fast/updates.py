@@ -57,12 +57,9 @@ class Update:
         self._halves.start = int(n)
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float,
-             meanwhile: Callable[[], object] | None = None, scale: float = 1.0) -> None:
-        """Update ``params`` in place from ``grads``, which hold ``scale`` times the
-        gradients; ``meanwhile``, a job that touches neither (gathering the next batch),
-        runs once, while the second thread finishes the update."""
-        if scale != 1.0:
-            grads *= 1.0 / scale
+             meanwhile: Callable[[], object] | None = None) -> None:
+        """Update ``params`` in place from ``grads``; ``meanwhile``, a job that touches
+        neither (gathering the next batch), runs once, while the second thread finishes."""
         self.t += 1
         lr = float(lr)  # a NumPy float64 scalar would make float32 passes run in float64
         wd = self.settings.get("weight_decay", 0.0)
@@ -93,18 +90,6 @@ class Update:
 
 
 class SGD(Update):
-    """p -= lr g. When the plan has folded lr into the loss gradient (``grads`` then hold
-    lr g; it saves a pass, at batch size 10 a large part of a step), one subtraction."""
-
-    def step(self, params, grads, lr, meanwhile=None, scale=1.0):
-        if scale != lr:
-            super().step(params, grads, lr, meanwhile, scale)
-            return
-        self.t += 1
-        params -= grads
-        if meanwhile is not None:
-            meanwhile()
-
     def _passes(self, lo, hi, params, grads, lr):
         tmp = self._tmp[lo:hi]
         np.multiply(grads[lo:hi], lr, out=tmp)

@@ -8,9 +8,6 @@ INPUTS = 784
 NO_MODEL = ("Train a network or open a model file (File > Open model...) "
             "to see predictions.")
 
-_mnist_test: tuple[np.ndarray, np.ndarray] | None = None
-
-
 def model_problem(net) -> str | None:
     """Why the pad cannot use this network, or None when it can."""
     if net.input_size != INPUTS:
@@ -40,14 +37,12 @@ def trained_on_mnist(net) -> bool:
 
 
 def mnist_test() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled MNIST test images (uint8, 10000 x 28 x 28) and labels, loaded once."""
-    global _mnist_test
-    if _mnist_test is None:
-        from nndesk.data import mnist
+    """The MNIST test images (float32 in [0, 1], 10000 x 28 x 28) and labels, from the
+    window's one dataset cache (loaded now if it is not yet)."""
+    from ..datasets import load_cached
 
-        _, _, images, labels = mnist.load_mnist()
-        _mnist_test = (images, labels.astype(np.int64))
-    return _mnist_test
+    mnist = load_cached("mnist")
+    return mnist.x_test.reshape(len(mnist.x_test), 28, 28), mnist.y_test
 
 
 def accuracy(net, x: np.ndarray, y: np.ndarray) -> float | None:
@@ -73,5 +68,4 @@ def mnist_test_accuracy(net) -> tuple[float | None, str]:
     if model_problem(net) is not None or net.num_classes != 10:
         return None, "MNIST test set"
     images, labels = mnist_test()
-    return accuracy(net, images.reshape(len(images), -1) / np.float32(255.0), labels), \
-        "MNIST test set"
+    return accuracy(net, images.reshape(len(images), -1), labels), "MNIST test set"

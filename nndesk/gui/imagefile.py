@@ -1,7 +1,8 @@
 """Reading digit images (PNG, JPEG and the other formats Qt reads) for ``nndesk predict``.
 
 Decoding uses Qt's QImage, which needs no running application, so the command line stays
-free of any other imaging library. Qt is imported only when an image is read.
+free of any other imaging library. Qt is imported only when an image is read; the module
+lives in the GUI package, the only one allowed to import Qt.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.preprocess import EmptyCanvasError, canvas_to_mnist, image_to_canvas
+from nndesk.data.preprocess import EmptyCanvasError, canvas_to_mnist, image_to_canvas
 
 
 class ImageReadError(ValueError):
