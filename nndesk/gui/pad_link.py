@@ -18,7 +18,7 @@ class PadLink(QObject):
         session.networkChanged.connect(self._on_network_changed)
         session.snapshotChanged.connect(self._on_snapshot_changed)
         pages.currentChanged.connect(self._on_page_changed)
-        pad.collection_changed.connect(self._on_my_digits_changed)
+        pad.collectionChanged.connect(self._on_my_digits_changed)
         self._on_my_digits_changed()
 
     def _on_snapshot_changed(self, snapshot: dict) -> None:

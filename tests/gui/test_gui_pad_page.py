@@ -26,7 +26,7 @@ def test_pad_follows_training_and_corrections_can_be_mixed_into_the_next_run(qtb
 
     mix = window.dashboard.mix_check
     assert not mix.isEnabled()
-    with qtbot.waitSignal(pad.collection_changed, timeout=2000):
+    with qtbot.waitSignal(pad.collectionChanged, timeout=2000):
         assert pad.add_correction(1)
     assert mix.isEnabled() and "(1)" in mix.text()
     mix.setChecked(True)

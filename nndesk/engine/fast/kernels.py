@@ -118,14 +118,26 @@ class DropoutKernel:
         return np.multiply(grad, self.mask, out=grad)  # grad is a work array: reuse it
 
 
-def loss_delta(loss: str, out: np.ndarray, y: np.ndarray, buf: np.ndarray) -> np.ndarray:
-    """The core loss's ``delta``, into ``buf``. One-hot rows come from a cached identity
-    matrix: no zero-filling."""
-    if out.shape[1] == 1:
-        np.subtract(out, y.reshape(-1, 1), out=buf, dtype=out.dtype)
+def loss_and_delta(loss, out: np.ndarray, logits: np.ndarray, y: np.ndarray,
+                   buf: np.ndarray) -> tuple[float, np.ndarray]:
+    """The core ``loss``'s value and ``delta`` at once, the delta into ``buf``: both from one
+    ``out - t``, whose one-hot rows come from a cached identity matrix (no zero-filling)."""
+    n, k = out.shape
+    if k == 1:
+        diff = np.subtract(out, y.reshape(-1, 1), out=buf, dtype=out.dtype)
     else:
-        n = out.shape[1]
-        eye = constant("eye", (n, n), out.dtype, lambda: np.eye(n, dtype=out.dtype))
-        np.subtract(out, eye[y], out=buf)
-    buf *= (2.0 / out.size) if loss == "mse" else (1.0 / len(y))
-    return buf
+        eye = constant("eye", (k, k), out.dtype, lambda: np.eye(k, dtype=out.dtype))
+        diff = np.subtract(out, eye[y], out=buf)
+    if loss.name == "softmax_cross_entropy":
+        rows = constant("arange", (n,), np.intp, lambda: np.arange(n))
+        p_true = out[rows, y]
+        value = (-float(np.add.reduce(np.log(p_true))) / n
+                 if np.minimum.reduce(p_true) > 1e-30 else loss.value(out, logits, y))
+        diff *= 1.0 / n
+    elif loss.name == "mse":
+        value = float(np.vdot(diff, diff)) / diff.size
+        diff *= 2.0 / diff.size
+    else:  # sum_of_squares
+        value = 0.5 * float(np.vdot(diff, diff)) / n
+        diff *= 1.0 / n
+    return value, diff

@@ -16,7 +16,7 @@ import numpy as np
 
 from .deferred import DeferredFirstLayer, block_batches
 from .inputorder import SPAN_MIN_MACS, ByteInputs, batch_spans, column_spans
-from .kernels import DenseKernel, DropoutKernel, loss_delta
+from .kernels import DenseKernel, DropoutKernel, loss_and_delta
 from .updates import make_update
 
 
@@ -144,10 +144,9 @@ class FastPlan:
         for kernel in kernels[1:]:
             a = kernel.forward(a)
         out = a
-        loss = self.net.loss.value(out, kernels[-1].z, y)
         if self._delta is None or self._delta.shape != out.shape:
             self._delta = np.empty_like(out)
-        grad = loss_delta(self.net.spec["loss"], out, y, self._delta)
+        loss, grad = loss_and_delta(self.net.loss, out, kernels[-1].z, y, self._delta)
         for i in range(last, 0, -1):
             grad = kernels[i].backward(grad, i > self.first_trainable, self.fused and i == last)
         (self.deferred or kernels[0]).backward(grad, False, self.fused and last == 0)

@@ -47,11 +47,11 @@ class PadPanel(QWidget):
     - ``clear_model()``: no model; the pad says how to get one.
     - ``set_test_digits(images, labels)``: the images "Load a test digit" picks from
       (default: the bundled MNIST test set, loaded on first use).
-    - signal ``collection_changed``: the "my digits" collection was changed;
+    - signal ``collectionChanged``: the "my digits" collection was changed;
       ``predictionUpdated(object)``: the new probabilities (a NumPy array) or None.
     """
 
-    collection_changed = Signal()
+    collectionChanged = Signal()
     predictionUpdated = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, digits: MyDigits | None = None):
@@ -369,7 +369,7 @@ class PadPanel(QWidget):
         self._update_digits_button()
         self._say(f"Added to your digits as {name} "
                   f"({len(self.digits)} in your collection). Clear the pad to draw another.")
-        self.collection_changed.emit()
+        self.collectionChanged.emit()
         if self._dialog is not None:
             self._dialog.refresh()
         return True
@@ -431,7 +431,7 @@ class PadPanel(QWidget):
 
     def _on_collection_edited(self) -> None:
         self._update_digits_button()
-        self.collection_changed.emit()
+        self.collectionChanged.emit()
 
     # --- showing --------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ def test_pad_opens_the_collection_and_follows_changes(qtbot, trained_net):
     assert panel.list.count() == 2
     assert "on your digits (1 of 2)" in panel.accuracy_text()
     panel.list.item(1).setSelected(True)
-    with qtbot.waitSignal(pad.collection_changed, timeout=1000):
+    with qtbot.waitSignal(pad.collectionChanged, timeout=1000):
         panel.delete_selected()
     assert "My digits (1)" in pad.digits_button.text()
     with qtbot.waitSignal(panel._refresh_timer.timeout, timeout=2000):

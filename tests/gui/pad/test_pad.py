@@ -235,7 +235,7 @@ def test_correction_is_added_to_my_digits_and_survives_a_restart(model_pad, qtbo
     assert model_pad.correct_button.text().startswith("That's wrong")
     actions = model_pad.correct_menu.actions()
     assert [a.text() for a in actions] == [str(d) for d in range(10)]
-    with qtbot.waitSignal(model_pad.collection_changed, timeout=1000):
+    with qtbot.waitSignal(model_pad.collectionChanged, timeout=1000):
         actions[1].trigger()  # "That's wrong, it's a 1"
     assert not model_pad.correct_button.isEnabled()  # the same drawing is not added twice
     assert "My digits (1)" in model_pad.digits_button.text()
