@@ -6,7 +6,7 @@ import sys as _sys
 __version__ = "0.1.0"
 
 # OpenBLAS's idle worker threads spin for about 0.1 s after every product, holding a core
-# that the optimizer's second thread (engine/halves.py) or the window could use. Told before
+# that the fast path's second thread (engine/fast/halves.py) or the window could use. Told before
 # NumPy loads OpenBLAS, they spin for 2^16 clock ticks (tens of microseconds: across the
 # short gaps between a training step's products, not through the optimizer's update) and
 # then sleep. Only when nothing set it already.
