@@ -8,10 +8,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -225,3 +228,46 @@ class Banner(QFrame):
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+
+def set_spin(spin, value) -> None:
+    """Show ``value`` without a valueChanged signal (the spec changed, not the person)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return
+    if isinstance(spin, QSpinBox):
+        number = int(number)
+    if spin.value() != number:
+        spin.blockSignals(True)
+        spin.setValue(number)
+        spin.blockSignals(False)
+
+
+def set_combo(combo: QComboBox, data) -> None:
+    """Select the item holding ``data`` (by text as a fallback) without a signal."""
+    index = combo.findData(data)
+    if index < 0 and data is not None:
+        index = combo.findText(str(data))
+    if index < 0:
+        index = 0 if combo.count() and combo.itemData(0) is None else -1
+    if combo.currentIndex() != index:
+        combo.blockSignals(True)
+        combo.setCurrentIndex(index)
+        combo.blockSignals(False)
+
+
+def set_check(check: QCheckBox, value) -> None:
+    if check.isChecked() != bool(value):
+        check.blockSignals(True)
+        check.setChecked(bool(value))
+        check.blockSignals(False)
+
+
+def html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def brush(color: str | None):
+    from PySide6.QtGui import QBrush, QColor
+    return QBrush(QColor(color)) if color else QBrush()

@@ -7,7 +7,8 @@ from PySide6.QtGui import QDropEvent
 
 from gui_helpers import choose, click, type_into
 from nndesk import engine
-from nndesk.gui.spec_form import LAYER_MIME, SpecForm
+from nndesk.gui.layer_table import LAYER_MIME
+from nndesk.gui.spec_form import SpecForm
 
 
 def test_add_a_layer_and_type_its_units(qtbot):
