@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -230,8 +232,19 @@ class TrainingDashboard(QWidget):
             self.metrics_label.setText(self.metrics_label.text() + metrics_note)
 
     def show_metrics_text(self, html_text: str) -> None:
-        """What the metrics line says when no run is on (an opened model, a new one)."""
+        """What the metrics line says when no run is on (a new network)."""
         self.metrics_label.setText(html_text)
+
+    def show_opened(self, name: str, metrics: dict | None) -> None:
+        """The metrics line for a model opened from the file ``name``."""
+        parts = []
+        for key, label in (("train_accuracy", "train"), ("val_accuracy", "validation"),
+                           ("test_accuracy", "test")):
+            if (metrics or {}).get(key) is not None:
+                parts.append(f"{label} accuracy <b>{100 * metrics[key]:.2f}%</b>")
+        opened = f"Opened <b>{html.escape(name)}</b>"
+        self.metrics_label.setText(opened + (": " + (", ".join(parts) if parts else "no metrics")
+                                             if metrics else "."))
 
     def show_failure(self, message: str) -> None:
         self.banner.show_message(f"<b>Training failed.</b> {message}")  # message is HTML-escaped

@@ -7,7 +7,6 @@ session and says what can be done now.
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
 
@@ -29,7 +28,8 @@ from .runner import Runner
 from .session import Session
 from .settings import open_settings, read_json, write_json
 from .spec_form import SpecForm
-from .weights_view import LayerWeightsView, UnitTilesView
+from .layer_weights import LayerWeightsView
+from .weights_view import UnitTilesView
 from .widgets import format_count
 from .worker import TrainingController
 
@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
         elif source != "training":  # a model file
             self.dashboard.plots.load_history(self.history)
             self.dashboard.banner.hide()
-            self.dashboard.show_metrics_text(metrics_text(Path(source).name, self.metrics))
+            self.dashboard.show_opened(Path(source).name, self.metrics)
             self.session.set_snapshot({"weights": net.get_weights(), "gradients": {}})
             self.set_state("idle", "Opened")
         if net is not None and not self.tiles.can_draw() \
@@ -293,32 +293,7 @@ class MainWindow(QMainWindow):
 
     def train_blocker(self) -> str:
         """Why Train is disabled, or '' when it is not."""
-        if self.controller.is_running():
-            return "Training is running."
-        problems = self.form.problems()
-        if problems:
-            first = problems[0]
-            where = f"layer {first.layer + 1} {first.field or ''}".strip() if first.layer is not None \
-                else first.path
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            return f"Fix the form first: {where}: {first.message}{more}."
-        spec, dataset = self.form.spec(), self.dataset
-        name = spec.get("dataset", "")
-        if dataset is None:
-            if self.dataset_error:
-                return f"The dataset could not be loaded: {self.dataset_error}"
-            return f"Loading the {dataset_title(name)} dataset…"
-        outputs = (self.form.summary() or {}).get("output_units")
-        classes = len(dataset.class_names)
-        training = spec.get("training") if isinstance(spec.get("training"), dict) else {}
-        if training.get("augment") and not dataset.image_shape:
-            return ("Augmentation distorts images, and this dataset is not made of images: "
-                    "untick 'Distort training images'.")
-        if outputs is not None and outputs != classes and not (outputs == 1 and classes == 2):
-            return (f"The output layer has {outputs} unit{'s' if outputs != 1 else ''} but "
-                    f"{dataset_title(name)} has {classes} classes: give the last layer "
-                    f"{classes} units.")
-        return ""
+        return self.runner.blocker()
 
     def _on_undo_index_changed(self, _index: int) -> None:
         self.update_actions()
@@ -407,14 +382,3 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self._closed = True
         event.accept()
-
-
-def metrics_text(name: str, metrics: dict | None) -> str:
-    if not metrics:
-        return f"Opened <b>{html.escape(name)}</b>."
-    parts = []
-    for key, label in (("train_accuracy", "train"), ("val_accuracy", "validation"),
-                       ("test_accuracy", "test")):
-        if metrics.get(key) is not None:
-            parts.append(f"{label} accuracy <b>{100 * metrics[key]:.2f}%</b>")
-    return f"Opened <b>{html.escape(name)}</b>: " + (", ".join(parts) if parts else "no metrics")

@@ -15,8 +15,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QWidget
+
+from .plot_series import Series, make_pen, nearest, number
 
 REFRESH_MS = 100
 LR_EVERY = 3  # the learning-rate curve is redrawn on every 3rd refresh while training
@@ -25,40 +27,6 @@ MAX_MARKERS = 60
 TRAIN_COLOR = "#3b82c4"
 VAL_COLOR = "#e8772e"
 LR_COLOR = "#2ca05a"
-
-
-class Series:
-    """An append-only float series with amortised growth (no list -> array copies per refresh)."""
-
-    def __init__(self, capacity: int = 1024):
-        self._data = np.empty(capacity, dtype=np.float64)
-        self.size = 0
-
-    def extend(self, values) -> None:
-        values = np.asarray(values, dtype=np.float64).ravel()
-        need = self.size + len(values)
-        if need > len(self._data):
-            grown = np.empty(max(need, 2 * len(self._data)), dtype=np.float64)
-            grown[:self.size] = self._data[:self.size]
-            self._data = grown
-        self._data[self.size:need] = values
-        self.size = need
-
-    def clear(self) -> None:
-        self.size = 0
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[:self.size]
-
-
-def _pen(color: str, width: float = 1.6, alpha: int = 255, style=Qt.PenStyle.SolidLine):
-    c = QColor(color)
-    c.setAlpha(alpha)
-    pen = pg.mkPen(c, width=width)
-    pen.setStyle(style)
-    pen.setCosmetic(True)
-    return pen
 
 
 class TrainingPlots(QWidget):
@@ -113,23 +81,23 @@ class TrainingPlots(QWidget):
 
         legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         legend.setColumnCount(2)
-        self.batch_curve = self.loss_plot.plot(pen=_pen(TRAIN_COLOR, 1.0, 70), name="batch")
-        self.smooth_curve = self.loss_plot.plot(pen=_pen(TRAIN_COLOR, 2.0), name="batch (smoothed)")
+        self.batch_curve = self.loss_plot.plot(pen=make_pen(TRAIN_COLOR, 1.0, 70), name="batch")
+        self.smooth_curve = self.loss_plot.plot(pen=make_pen(TRAIN_COLOR, 2.0), name="batch (smoothed)")
         self.train_loss_curve = self.loss_plot.plot(
-            pen=_pen("#1d4f7c", 1.5), symbol="o", symbolSize=6, symbolBrush="#1d4f7c",
+            pen=make_pen("#1d4f7c", 1.5), symbol="o", symbolSize=6, symbolBrush="#1d4f7c",
             symbolPen=None, name="train (epoch)")
         self.val_loss_curve = self.loss_plot.plot(
-            pen=_pen(VAL_COLOR, 2.0, style=Qt.PenStyle.DashLine), symbol="s", symbolSize=6,
+            pen=make_pen(VAL_COLOR, 2.0, style=Qt.PenStyle.DashLine), symbol="s", symbolSize=6,
             symbolBrush=VAL_COLOR, symbolPen=None, name="validation")
         acc_legend = self.acc_plot.addLegend(offset=(-8, -8), labelTextSize="8pt")
         acc_legend.setColumnCount(2)
         self.train_acc_curve = self.acc_plot.plot(
-            pen=_pen(TRAIN_COLOR, 2.0), symbol="o", symbolSize=6, symbolBrush=TRAIN_COLOR,
+            pen=make_pen(TRAIN_COLOR, 2.0), symbol="o", symbolSize=6, symbolBrush=TRAIN_COLOR,
             symbolPen=None, name="train")
         self.val_acc_curve = self.acc_plot.plot(
-            pen=_pen(VAL_COLOR, 2.0, style=Qt.PenStyle.DashLine), symbol="s", symbolSize=6,
+            pen=make_pen(VAL_COLOR, 2.0, style=Qt.PenStyle.DashLine), symbol="s", symbolSize=6,
             symbolBrush=VAL_COLOR, symbolPen=None, name="validation")
-        self.lr_curve = self.lr_plot.plot(pen=_pen(LR_COLOR, 2.0), name="learning rate")
+        self.lr_curve = self.lr_plot.plot(pen=make_pen(LR_COLOR, 2.0), name="learning rate")
         for curve in (self.train_loss_curve, self.val_loss_curve, self.train_acc_curve,
                       self.val_acc_curve):
             curve._nndesk_symbol = curve.opts["symbol"]
@@ -147,7 +115,7 @@ class TrainingPlots(QWidget):
                         self.lr_plot: "Learning rate"}
         self._cursors = {}
         for plot in self.plots:
-            line = pg.InfiniteLine(angle=90, movable=False, pen=_pen("#888888", 1.0, 160))
+            line = pg.InfiniteLine(angle=90, movable=False, pen=make_pen("#888888", 1.0, 160))
             line.setZValue(100)
             line.hide()
             plot.addItem(line, ignoreBounds=True)
@@ -245,10 +213,10 @@ class TrainingPlots(QWidget):
     def add_epoch(self, event: dict) -> None:
         """One epoch's figures (the trainer's "epoch" event or a history row)."""
         self.epoch_x.extend([event["epoch"]])
-        self.train_loss.extend([_num(event.get("train_loss"))])
-        self.val_loss.extend([_num(event.get("val_loss"))])
-        self.train_acc.extend([100.0 * _num(event.get("train_accuracy"))])
-        self.val_acc.extend([100.0 * _num(event.get("val_accuracy"))])
+        self.train_loss.extend([number(event.get("train_loss"))])
+        self.val_loss.extend([number(event.get("val_loss"))])
+        self.train_acc.extend([100.0 * number(event.get("train_accuracy"))])
+        self.val_acc.extend([100.0 * number(event.get("val_accuracy"))])
         for v in (self.train_loss.values[-1], self.val_loss.values[-1]):
             if math.isfinite(v):
                 self._loss_range = [min(self._loss_range[0], v), max(self._loss_range[1], v)]
@@ -262,7 +230,7 @@ class TrainingPlots(QWidget):
         """Show a finished run's history (from a model file)."""
         history = history or {}
         epochs = list(history.get("epoch") or [])
-        batch_loss = [_num(v) for v in history.get("batch_loss") or []]
+        batch_loss = [number(v) for v in history.get("batch_loss") or []]
         self.reset(max(len(batch_loss) // max(len(epochs), 1), 1) if (epochs or batch_loss) else None,
                    len(epochs) or None)
         if batch_loss:
@@ -272,7 +240,7 @@ class TrainingPlots(QWidget):
             per_batch_lr = np.full(len(batch_loss), np.nan)
             if lrs and epochs:
                 idx = np.minimum((x - 1e-9).astype(int), len(lrs) - 1)
-                per_batch_lr = np.asarray([_num(v) for v in lrs])[idx]
+                per_batch_lr = np.asarray([number(v) for v in lrs])[idx]
             self.add_batches([(1, xi, 1, loss, lr, 0.0)
                               for xi, loss, lr in zip(x, batch_loss, per_batch_lr)])
         for i, epoch in enumerate(epochs):
@@ -370,15 +338,15 @@ class TrainingPlots(QWidget):
         """The values of ``plot``'s curves nearest to epoch ``x`` (what hovering shows)."""
         parts = [f"epoch {x:.2f}"]
         if plot is self.loss_plot:
-            parts += _nearest(self.batch_x, x, [("batch", self.batch_loss, "{:.3f}"),
+            parts += nearest(self.batch_x, x, [("batch", self.batch_loss, "{:.3f}"),
                                                 ("smoothed", self.batch_smooth, "{:.3f}")])
-            parts += _nearest(self.epoch_x, x, [("train", self.train_loss, "{:.3f}"),
+            parts += nearest(self.epoch_x, x, [("train", self.train_loss, "{:.3f}"),
                                                 ("val", self.val_loss, "{:.3f}")])
         elif plot is self.acc_plot:
-            parts += _nearest(self.epoch_x, x, [("train", self.train_acc, "{:.2f}"),
+            parts += nearest(self.epoch_x, x, [("train", self.train_acc, "{:.2f}"),
                                                 ("val", self.val_acc, "{:.2f}")])
         else:
-            parts += _nearest(self.batch_x, x, [("rate", self.batch_lr, "{:.3g}")])
+            parts += nearest(self.batch_x, x, [("rate", self.batch_lr, "{:.3g}")])
         return parts
 
     def _set_title(self, plot, text: str) -> None:
@@ -413,32 +381,10 @@ class TrainingPlots(QWidget):
                                            background.blue(), 200))
         self.placeholder.setColor(foreground)
         epoch_color = "#9cc3ea" if background.lightness() < 128 else "#1d4f7c"
-        self.train_loss_curve.setPen(_pen(epoch_color, 1.5))
+        self.train_loss_curve.setPen(make_pen(epoch_color, 1.5))
         self.train_loss_curve.setSymbolBrush(epoch_color)
 
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() == QEvent.Type.PaletteChange:
             self.apply_palette()
         super().changeEvent(event)
-
-
-def _num(value) -> float:
-    try:
-        return float(value) if value is not None else math.nan
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _nearest(xs: Series, x: float, series: list) -> list[str]:
-    values = xs.values
-    if not len(values):
-        return []
-    i = int(np.clip(np.searchsorted(values, x), 0, len(values) - 1))
-    if i > 0 and abs(values[i - 1] - x) < abs(values[i] - x):
-        i -= 1
-    out = []
-    for name, s, fmt in series:
-        v = s.values[i] if i < s.size else math.nan
-        if math.isfinite(v):
-            out.append(f"{name} {fmt.format(v)}")
-    return out

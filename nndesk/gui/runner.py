@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject
 from nndesk import engine
 from nndesk.data.mydigits import MyDigits
 
+from .datasets import dataset_title
 from .settings import write_json
 from .widgets import format_count, format_duration
 
@@ -39,6 +40,35 @@ class Runner(QObject):
         c.runEnded.connect(self._on_run_ended)
 
     # --- controls --------------------------------------------------------------------
+
+    def blocker(self) -> str:
+        """Why Train is disabled, or '' when it is not."""
+        if self.controller.is_running():
+            return "Training is running."
+        problems = self.w.form.problems()
+        if problems:
+            first = problems[0]
+            where = f"layer {first.layer + 1} {first.field or ''}".strip() if first.layer is not None \
+                else first.path
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return f"Fix the form first: {where}: {first.message}{more}."
+        spec, dataset = self.w.form.spec(), self.session.dataset
+        name = spec.get("dataset", "")
+        if dataset is None:
+            if self.session.dataset_error:
+                return f"The dataset could not be loaded: {self.session.dataset_error}"
+            return f"Loading the {dataset_title(name)} dataset…"
+        outputs = (self.w.form.summary() or {}).get("output_units")
+        classes = len(dataset.class_names)
+        training = spec.get("training") if isinstance(spec.get("training"), dict) else {}
+        if training.get("augment") and not dataset.image_shape:
+            return ("Augmentation distorts images, and this dataset is not made of images: "
+                    "untick 'Distort training images'.")
+        if outputs is not None and outputs != classes and not (outputs == 1 and classes == 2):
+            return (f"The output layer has {outputs} unit{'s' if outputs != 1 else ''} but "
+                    f"{dataset_title(name)} has {classes} classes: give the last layer "
+                    f"{classes} units.")
+        return ""
 
     def start(self) -> None:
         w = self.w

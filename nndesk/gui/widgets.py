@@ -271,3 +271,9 @@ def html_text(text: str) -> str:
 def brush(color: str | None):
     from PySide6.QtGui import QBrush, QColor
     return QBrush(QColor(color)) if color else QBrush()
+
+
+def set_text(label: QLabel, text: str) -> None:
+    """Change a label's text only when it differs (a change can re-run the layout)."""
+    if label.text() != text:
+        label.setText(text)

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         window.trainingFailed.connect(lambda m: results.update(error=m))
         done = QEventLoop()
         window.runEnded.connect(done.quit)
-        window.unsaved = False  # nothing to ask about between benchmark runs
+        window.session.set_unsaved(False)  # nothing to ask about between benchmark runs
         last[0] = 0.0
         if probe:
             timer.start()
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     probed_runs = [train_in_window(probe=True)[0] for _ in range(max(1, args.rounds // 2))]
     redraws = {"curve_refreshes": window.dashboard.plots.refresh_count,
                "tile_redraws": window.tiles.redraw_count}
-    window.unsaved = False
+    window.session.set_unsaved(False)
     window.close()
     app.processEvents()
     user_env["PYTHONPATH"] = env["PYTHONPATH"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 INPUTS = 784
@@ -69,3 +71,21 @@ def mnist_test_accuracy(net) -> tuple[float | None, str]:
         return None, "MNIST test set"
     images, labels = mnist_test()
     return accuracy(net, images.reshape(len(images), -1), labels), "MNIST test set"
+
+
+class SnapshotNetwork:
+    """One network, reused for a run's weight snapshots while the spec stays the same."""
+
+    def __init__(self):
+        self._net = None
+        self._spec: dict | None = None
+
+    def with_weights(self, spec: dict, weights: dict, metadata: dict | None = None):
+        from nndesk.engine import build_network
+
+        if self._net is None or self._spec != spec:
+            self._net, self._spec = build_network(spec), copy.deepcopy(spec)
+        self._net.set_weights(weights)
+        if metadata is not None:
+            self._net.metadata = dict(metadata)
+        return self._net

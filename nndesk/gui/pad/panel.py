@@ -8,28 +8,22 @@ network of MNIST size takes well under a millisecond.
 
 from __future__ import annotations
 
-import copy
 import html
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence, QPalette
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QMenu, QPushButton,
-                               QSizePolicy, QSlider, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import QWidget
 
 from nndesk.data.mydigits import MyDigits
 from nndesk.data.preprocess import EmptyCanvasError, canvas_to_mnist_steps
 
+from ..widgets import set_text
 from . import model as models
-from .canvas import DEFAULT_PEN_WIDTH, DrawingCanvas
-from .views import PixelImage, ProbabilityBars, warning_color
+from .panel_ui import STEP_NAMES, build
+from .views import warning_color
 
 THROTTLE_MS = 60  # predictions while a stroke is being drawn: at most ~16 a second
-STEP_BOX = 3 * 28 + 2  # a 28x28 step at 3 screen pixels per pixel, inside a 1 px frame
-INPUT_BOX = 5 * 28 + 2  # the network's input at 5 screen pixels per pixel
-STEP_NAMES = (("raw", "raw"), ("cropped", "cropped"), ("scaled", "scaled"),
-              ("centred", "centred"))
 _SHORTCUT_OVERRIDE, _KEY_PRESS = QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress
 EMPTY_PROMPT = "Draw a digit on the pad to see what the network thinks."
 
@@ -68,15 +62,17 @@ class PadPanel(QWidget):
         self._test_digits: tuple[np.ndarray, np.ndarray] | None = None
         self._test_rng = np.random.default_rng()
         self._dialog = None
-        self._snapshot_net = None  # the pad's own network for set_snapshot
-        self._snapshot_spec: dict | None = None
+        self._snapshots = models.SnapshotNetwork()  # the pad's own network for set_snapshot
 
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(THROTTLE_MS)
         self._throttle.timeout.connect(self._on_throttle)
 
-        self._build()
+        build(self)
+        self._fill_correct_menu()
+        self._update_digits_button()
+        self._on_pen_width_changed(self.pen_slider.value())
         self._connect()
         self._install_keys(self)
         self._show_model_state()
@@ -85,151 +81,6 @@ class PadPanel(QWidget):
             self._say(self.digits.message, warning=True)
 
     # --- construction ---------------------------------------------------------------
-
-    def _build(self) -> None:
-        self.model_label = QLabel()
-        self.model_label.setObjectName("padModelLabel")
-        self.model_label.setWordWrap(True)
-        self.model_label.setTextFormat(Qt.TextFormat.RichText)
-
-        # The canvas and its tools.
-        self.canvas = DrawingCanvas()
-        self.pen_slider = QSlider(Qt.Orientation.Horizontal)
-        self.pen_slider.setRange(6, 40)
-        self.pen_slider.setValue(int(DEFAULT_PEN_WIDTH))
-        self.pen_slider.setToolTip("Pen width in pixels of the 280x280 pad")
-        self.pen_slider.setAccessibleName("Pen width")
-        self.pen_value = QLabel()
-        self.pen_value.setMinimumWidth(self.pen_value.fontMetrics().horizontalAdvance("40 px") + 2)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setToolTip("Clear the pad (Esc or Delete)")
-        self.test_digit_button = QPushButton("Load a test digit")
-        self.test_digit_button.setToolTip("Put a random digit from the MNIST test set on the pad, "
-                                          "to compare with your own drawing")
-        self.test_note = QLabel()
-        self.test_note.setWordWrap(True)
-        self.test_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-
-        pen_row = QHBoxLayout()
-        pen_row.setSpacing(6)
-        pen_row.addWidget(QLabel("Pen"))
-        pen_row.addWidget(self.pen_slider, 1)
-        pen_row.addWidget(self.pen_value)
-        tools = QHBoxLayout()
-        tools.setSpacing(6)
-        tools.addWidget(self.undo_button)
-        tools.addWidget(self.clear_button)
-        tools.addWidget(self.test_digit_button)
-        left = QVBoxLayout()
-        left.setSpacing(8)
-        left.addWidget(self.canvas)
-        left.addLayout(pen_row)
-        left.addLayout(tools)
-        left.addWidget(self.test_note)
-        left.addStretch(1)
-
-        # What the network sees.
-        self.input_view = PixelImage(INPUT_BOX, pixelated=True)
-        self.input_view.setToolTip("The 28x28 image given to the network")
-        self.step_views: dict[str, PixelImage] = {}
-        self.step_captions: dict[str, QLabel] = {}
-        steps = QGridLayout()
-        steps.setHorizontalSpacing(10)
-        steps.setVerticalSpacing(2)
-        for i, (key, caption) in enumerate(STEP_NAMES):
-            view = PixelImage(STEP_BOX, pixelated=key != "raw")
-            label = _caption(caption)
-            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(f"{caption} 280×280") + 4)
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-            self.step_views[key], self.step_captions[key] = view, label
-            row, col = divmod(i, 2)
-            steps.addWidget(view, 2 * row, col, Qt.AlignmentFlag.AlignHCenter)
-            steps.addWidget(label, 2 * row + 1, col, Qt.AlignmentFlag.AlignHCenter)
-        middle = QVBoxLayout()
-        middle.setSpacing(4)
-        middle.addWidget(_heading("What the network sees"))
-        middle.addWidget(self.input_view, 0, Qt.AlignmentFlag.AlignHCenter)
-        middle.addWidget(_caption("28 × 28 input"), 0, Qt.AlignmentFlag.AlignHCenter)
-        middle.addSpacing(10)
-        middle.addWidget(_heading("How your drawing was prepared"))
-        middle.addLayout(steps)
-        middle.addStretch(1)
-
-        # What it thinks.
-        self.result_stack = QStackedWidget()
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.message_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.top_label = QLabel()
-        self.top_label.setObjectName("padTopClass")
-        font = QFont(self.top_label.font())
-        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 3.6)
-        font.setBold(True)
-        self.top_label.setFont(font)
-        self.top_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.top_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.confidence_label = QLabel()
-        confidence_font = QFont(self.confidence_label.font())
-        confidence_font.setPointSizeF(max(confidence_font.pointSizeF(), 9.0) * 1.3)
-        self.confidence_label.setFont(confidence_font)
-        self.confidence_label.setWordWrap(True)
-        self.confidence_label.setTextFormat(Qt.TextFormat.PlainText)
-        result = QWidget()
-        result_layout = QHBoxLayout(result)
-        result_layout.setContentsMargins(0, 0, 0, 0)
-        result_layout.setSpacing(14)
-        result_layout.addWidget(self.top_label)
-        result_layout.addWidget(self.confidence_label, 1)
-        self.result_stack.addWidget(self.message_label)
-        self.result_stack.addWidget(result)
-        height = self.top_label.fontMetrics().height() + 4
-        self.result_stack.setFixedHeight(max(height, 3 * self.message_label.fontMetrics().height()))
-
-        self.bars = ProbabilityBars()
-        self.bars.setMaximumWidth(460)
-        self.correct_button = QPushButton("That's wrong, it's a")
-        self.correct_menu = QMenu(self.correct_button)
-        self.correct_button.setMenu(self.correct_menu)
-        self.digits_button = QPushButton()
-        self.digits_button.setToolTip("Browse, clean and export your digits, and see how the "
-                                      "model does on them")
-        self.feedback_label = QLabel()
-        self.feedback_label.setWordWrap(True)
-        self.feedback_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.feedback_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-
-        correct_row = QHBoxLayout()
-        correct_row.setSpacing(6)
-        correct_row.addWidget(self.correct_button)
-        correct_row.addWidget(self.digits_button)
-        correct_row.addStretch(1)
-        right = QVBoxLayout()
-        right.setSpacing(6)
-        right.addWidget(_heading("What it thinks"))
-        right.addWidget(self.result_stack)
-        right.addWidget(self.bars)
-        right.addSpacing(6)
-        right.addLayout(correct_row)
-        right.addWidget(self.feedback_label)
-        right.addStretch(1)
-
-        columns = QHBoxLayout()
-        columns.setSpacing(24)
-        columns.addLayout(left, 0)
-        columns.addLayout(middle, 0)
-        columns.addLayout(right, 1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 10, 12, 10)
-        outer.setSpacing(10)
-        outer.addWidget(self.model_label)
-        outer.addLayout(columns, 1)
-        self._fill_correct_menu()
-        self._update_digits_button()
-        self._on_pen_width_changed(self.pen_slider.value())
 
     def _connect(self) -> None:
         self.canvas.strokeMoved.connect(self._on_stroke_moved)
@@ -294,16 +145,7 @@ class PadPanel(QWidget):
     def set_snapshot(self, spec: dict, weights: dict, source: str = "",
                      metadata: dict | None = None) -> None:
         """Predict with a network built from ``spec`` holding a copy of ``weights``."""
-        from nndesk.engine import build_network
-
-        net = self._snapshot_net
-        if net is None or self._snapshot_spec != spec:
-            net = self._snapshot_net = build_network(spec)
-            self._snapshot_spec = copy.deepcopy(spec)
-        net.set_weights(weights)
-        if metadata is not None:
-            net.metadata = dict(metadata)
-        self.set_model(net, source)
+        self.set_model(self._snapshots.with_weights(spec, weights, metadata), source)
 
     def clear_model(self) -> None:
         """Forget the model; the pad says how to get one."""
@@ -445,7 +287,7 @@ class PadPanel(QWidget):
         for key, view in self.step_views.items():
             view.set_array(None if steps is None else steps[key])
             size = "" if steps is None else " {1}×{0}".format(*steps[key].shape)
-            _set_text(self.step_captions[key], dict(STEP_NAMES)[key] + size)
+            set_text(self.step_captions[key], dict(STEP_NAMES)[key] + size)
         self.input_view.set_array(None if steps is None else steps["centred"])
 
         probabilities = None
@@ -475,14 +317,14 @@ class PadPanel(QWidget):
         self.predictionUpdated.emit(None if probabilities is None else probabilities.copy())
 
     def _show_message(self, text: str) -> None:
-        _set_text(self.message_label, text)
+        set_text(self.message_label, text)
         if self.result_stack.currentIndex() != 0:
             self.result_stack.setCurrentIndex(0)
 
     def _show_result(self, probabilities: np.ndarray) -> None:
         top = int(np.argmax(probabilities))
         p = float(probabilities[top])
-        _set_text(self.top_label, self._names[top])
+        set_text(self.top_label, self._names[top])
         if p >= 0.995:
             sure = f"{100 * p:.1f}% sure"
         elif p >= 0.9:
@@ -493,7 +335,7 @@ class PadPanel(QWidget):
             second = int(np.argsort(probabilities)[-2])
             sure = (f"{100 * p:.0f}%, not sure: perhaps {self._names[second]} "
                     f"({100 * probabilities[second]:.0f}%)")
-        _set_text(self.confidence_label, sure)
+        set_text(self.confidence_label, sure)
         if self.result_stack.currentIndex() != 1:
             self.result_stack.setCurrentIndex(1)
         self.bars.set_probabilities(probabilities, self._names)
@@ -548,26 +390,3 @@ class PadPanel(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self.update()
         super().changeEvent(event)
-
-
-def _set_text(label: QLabel, text: str) -> None:
-    """Change a label's text only when it differs (a change can re-run the layout)."""
-    if label.text() != text:
-        label.setText(text)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    label.setFont(font)
-    return label
-
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    font = QFont(label.font())
-    font.setPointSizeF(max(font.pointSizeF(), 9.0) * 0.9)
-    label.setFont(font)
-    return label
