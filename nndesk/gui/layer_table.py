@@ -1,18 +1,19 @@
-"""The layer rows of the form: one row a layer, its settings edited in place, rows dragged to
-reorder them.
+"""The layer rows of the form: a table model of the spec's layers, a view with an editor in
+every setting's cell, and rows dragged to reorder them.
 
 Which settings a row has comes from the engine's layer registry (``engine.choices()``'s
 ``layer_types``): each setting has an editor kind here (``EDITORS``) and a column
 (``COLUMN_OF``), so a new layer type needs no list of fields in the GUI. Edits are reported
-(``valueEdited``), never applied here: the form turns them into undoable commands.
+(``valueEdited``), never applied here: the form turns them into undoable commands, and the
+model shows the spec the document then holds.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDrag
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHeaderView,
-                               QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QHeaderView,
+                               QSizePolicy, QSpinBox, QStyledItemDelegate, QTableView, QWidget)
 
 from .form_text import TOOLTIPS
 from .widgets import brush, format_count, set_combo, set_invalid, set_spin
@@ -55,18 +56,147 @@ EDITORS = {"units": _units, "rate": _rate, "activation": _named("activations"),
            "initializer": _named("initializers", default_item=True)}
 
 
-class LayerTable(QTableWidget):
-    """The layer rows; rows are dragged by their number or name to reorder them."""
+class LayerModel(QAbstractTableModel):
+    """The spec's layers as rows; a setting's cell holds its value (EditRole)."""
 
-    moveRequested = Signal(int, int)
     valueEdited = Signal(tuple, object, str)  # (("layers", row, setting), value, undo text)
 
-    def __init__(self, choices: dict, parent: QWidget | None = None):
-        super().__init__(0, len(COLUMNS), parent)
+    def __init__(self, choices: dict, parent=None):
+        super().__init__(parent)
         self.choices = choices
-        self._kinds: list[str] = []
-        self._editors: list[dict[str, QWidget]] = []
-        self.setHorizontalHeaderLabels(COLUMNS)
+        self.layers: list[dict] = []
+        self.kinds: list[str] = []
+        self.summary: list = []  # describe()'s rows, or [] while the spec is invalid
+        self.bad_rows: set[int] = set()
+        self.color = None
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.layers)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def setting(self, index: QModelIndex) -> str | None:
+        """The setting a cell edits, or None."""
+        if not index.isValid():
+            return None
+        fields = self.choices["layer_types"].get(self.kinds[index.row()], {})
+        return next((s for s in fields if s in EDITORS and COLUMN_OF[s] == index.column()), None)
+
+    def flags(self, index):
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        return flags | Qt.ItemFlag.ItemIsEditable if self.setting(index) else flags
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row, col = index.row(), index.column()
+        kind, setting = self.kinds[row], self.setting(index)
+        if role == Qt.ItemDataRole.EditRole and setting:
+            defaults = self.choices["layer_types"].get(kind, {})
+            return self.layers[row].get(setting, defaults.get(setting))
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_TYPE:
+                return f"{row + 1}  {kind.capitalize()}"
+            if col in (COL_OUT, COL_PARAMS):
+                if row >= len(self.summary):
+                    return "–"
+                r = self.summary[row]
+                return "×".join(map(str, r["output_shape"])) if col == COL_OUT else format_count(r["params"])
+            return None if setting else "–"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (COL_OUT, COL_PARAMS):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if col != COL_TYPE and not setting:
+                return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_TYPE:
+            descriptions = self.choices.get("descriptions", {}).get("layer_types", {})
+            return descriptions.get(kind, kind) + ". Drag the row by its name to move it."
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_TYPE and row in self.bad_rows:
+            return brush(self.color)
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        setting = self.setting(index)
+        if not setting or role != Qt.ItemDataRole.EditRole:
+            return False
+        row = index.row()
+        self.valueEdited.emit(("layers", row, setting), value,
+                              f"Change {CAPTION[setting]} of layer {row + 1}")
+        return True
+
+    def show_layers(self, layers: list) -> bool:
+        """Show ``layers``; True when the rows were laid out anew (the kinds changed)."""
+        layers = [c if isinstance(c, dict) else {} for c in layers]
+        kinds = [str(c.get("type", "?")) for c in layers]
+        if kinds != self.kinds:
+            self.beginResetModel()
+            self.layers, self.kinds = layers, kinds
+            self.endResetModel()
+            return True
+        self.layers = layers
+        self._changed()
+        return False
+
+    def show_summary(self, rows: list) -> None:
+        self.summary = list(rows)
+        self._changed()
+
+    def show_bad_rows(self, rows: set[int], color: str) -> None:
+        self.bad_rows, self.color = set(rows), color
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.layers:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.layers) - 1, len(COLUMNS) - 1))
+
+
+class SettingDelegate(QStyledItemDelegate):
+    """A setting's editor, from ``EDITORS``; every change is committed at once."""
+
+    def __init__(self, choices: dict, parent=None):
+        super().__init__(parent)
+        self.choices = choices
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        setting = index.model().setting(index)
+        editor, read = EDITORS[setting](self.choices)
+        editor.setParent(parent)
+        editor.setFrame(False)
+        editor.setToolTip(TOOLTIPS["layer_initializer" if setting == "initializer" else setting])
+        editor.setProperty("setting", setting)
+        if isinstance(editor, QComboBox):
+            editor.activated.connect(lambda _: index.model().setData(index, editor.currentData()))
+        else:
+            editor.valueChanged.connect(lambda v: index.model().setData(index, read(v)))
+        return editor
+
+    def setEditorData(self, editor, index) -> None:  # noqa: N802
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(editor, QComboBox):
+            set_combo(editor, value)
+        else:
+            set_spin(editor, value if value is not None else 0)
+
+    def setModelData(self, editor, model, index) -> None:  # noqa: N802
+        pass  # every change was reported as it happened (createEditor)
+
+
+class LayerTable(QTableView):
+    """The layer rows, each setting's editor open in its cell."""
+
+    moveRequested = Signal(int, int)
+    valueEdited = Signal(tuple, object, str)
+
+    def __init__(self, choices: dict, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layer_model = LayerModel(choices, self)
+        self.layer_model.valueEdited.connect(self.valueEdited)
+        self.setModel(self.layer_model)
+        self.setItemDelegate(SettingDelegate(choices, self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -95,91 +225,48 @@ class LayerTable(QTableWidget):
                 self.setColumnWidth(col, width)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-    def editor(self, row: int, setting: str) -> QWidget | None:
-        if 0 <= row < len(self._editors):
-            return self._editors[row].get(setting)
-        return None
+    def rowCount(self) -> int:  # noqa: N802
+        return self.layer_model.rowCount()
 
-    # --- showing the layers ------------------------------------------------------------
+    def currentRow(self) -> int:  # noqa: N802
+        return self.currentIndex().row()
+
+    def editor(self, row: int, setting: str) -> QWidget | None:
+        col = COLUMN_OF.get(setting)
+        if col is None or not 0 <= row < self.rowCount():
+            return None
+        widget = self.indexWidget(self.layer_model.index(row, col))
+        return widget if widget is not None and widget.property("setting") == setting else None
 
     def show_layers(self, layers: list) -> None:
-        """Show ``layers`` (configs from the spec); rows are rebuilt when the kinds change."""
-        kinds = [str(c.get("type", "?")) if isinstance(c, dict) else "?" for c in layers]
-        if kinds != self._kinds:
-            self._rebuild(kinds)
-        for row, cfg in enumerate(layers):
-            if not isinstance(cfg, dict):
-                continue
-            defaults = self.choices["layer_types"].get(kinds[row], {})
-            for setting, editor in self._editors[row].items():
-                value = cfg.get(setting, defaults.get(setting))
-                if isinstance(editor, QComboBox):
-                    set_combo(editor, value)
-                else:
-                    set_spin(editor, value if value is not None else 0)
-
-    def _rebuild(self, kinds: list[str]) -> None:
-        descriptions = self.choices.get("descriptions", {}).get("layer_types", {})
-        self.setRowCount(0)
-        self.setRowCount(len(kinds))
-        self._kinds, self._editors = list(kinds), []
-        for row, kind in enumerate(kinds):
-            name = QTableWidgetItem(f"{row + 1}  {kind.capitalize()}")
-            name.setToolTip(descriptions.get(kind, kind) + ". Drag the row by its name to move it.")
-            self.setItem(row, COL_TYPE, name)
-            for col in (COL_OUT, COL_PARAMS):
-                item = QTableWidgetItem("")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.setItem(row, col, item)
-            editors = {}
-            for setting in self.choices["layer_types"].get(kind, {}):
-                if setting in EDITORS:
-                    editors[setting] = self._make_editor(row, setting)
-                    self.setCellWidget(row, COLUMN_OF[setting], editors[setting])
-            for col in (COL_SIZE, COL_ACT, COL_INIT):
-                if col not in {COLUMN_OF[s] for s in editors}:
-                    item = QTableWidgetItem("–")
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                    self.setItem(row, col, item)
-            self._editors.append(editors)
-        self.fit_height()
-
-    def _make_editor(self, row: int, setting: str) -> QWidget:
-        editor, read = EDITORS[setting](self.choices)
-        editor.setFrame(False)
-        editor.setToolTip(TOOLTIPS["layer_initializer" if setting == "initializer" else setting])
-        text = f"Change {CAPTION[setting]} of layer {row + 1}"
-        path = ("layers", row, setting)
-        if isinstance(editor, QComboBox):
-            editor.activated.connect(lambda _: self.valueEdited.emit(path, editor.currentData(), text))
-        else:
-            editor.valueChanged.connect(lambda v: self.valueEdited.emit(path, read(v), text))
-        return editor
+        """Show ``layers`` (configs from the spec); editors open in every setting's cell."""
+        if self.layer_model.show_layers(layers):
+            m = self.layer_model
+            for row in range(m.rowCount()):
+                for col in (COL_SIZE, COL_ACT, COL_INIT):
+                    if m.setting(m.index(row, col)):
+                        self.openPersistentEditor(m.index(row, col))
+                        editor = self.indexWidget(m.index(row, col))
+                        if isinstance(editor, QAbstractSpinBox):
+                            editor.lineEdit().deselect()  # the view selects a new editor's text
+            self.fit_height()
 
     def show_summary(self, rows: list) -> None:
         """Each row's output shape and parameter count (``describe``'s rows; none: dashes)."""
-        for row in range(self.rowCount()):
-            out, params = self.item(row, COL_OUT), self.item(row, COL_PARAMS)
-            if row < len(rows):
-                out.setText("×".join(str(d) for d in rows[row]["output_shape"]))
-                params.setText(format_count(rows[row]["params"]))
-            else:
-                out.setText("–")
-                params.setText("–")
+        self.layer_model.show_summary(rows)
 
     def show_problems(self, by_layer: dict, color: str) -> None:
         """Mark each editor with its problem (``{(row, setting): message}``), and the rows
         whose type is wrong."""
-        for row, editors in enumerate(self._editors):
-            bad = (row, None) in by_layer or (row, "type") in by_layer
-            for setting, widget in editors.items():
-                message = by_layer.get((row, setting))
-                tip = TOOLTIPS["layer_initializer" if setting == "initializer" else setting]
-                set_invalid(widget, bool(message), message or tip)
-            item = self.item(row, COL_TYPE)
-            if item is not None:
-                item.setForeground(brush(color) if bad else brush(None))
+        bad = {row for (row, setting) in by_layer if setting in (None, "type")}
+        for row in range(self.rowCount()):
+            for setting in EDITORS:
+                widget = self.editor(row, setting)
+                if widget is not None:
+                    message = by_layer.get((row, setting))
+                    tip = TOOLTIPS["layer_initializer" if setting == "initializer" else setting]
+                    set_invalid(widget, bool(message), message or tip)
+        self.layer_model.show_bad_rows(bad, color)
 
     def fit_height(self) -> None:
         rows = max(self.rowCount(), 2)

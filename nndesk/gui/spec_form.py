@@ -184,7 +184,7 @@ class SpecForm(QWidget):
         self.table.setObjectName("layerTable")
         self.table.moveRequested.connect(self.move_layer)
         self.table.valueEdited.connect(self._on_value_edited)
-        self.table.itemSelectionChanged.connect(self._update_row_buttons)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_row_buttons())
         lg.addWidget(self.table)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)

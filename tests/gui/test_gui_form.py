@@ -23,7 +23,7 @@ def test_add_a_layer_and_type_its_units(qtbot):
     type_into(qtbot, form.layer_editor(1, "units"), "32")
     assert form.spec()["layers"][1]["units"] == 32
     summary = engine.describe(form.spec())
-    assert form.table.item(1, 5).text() == f"{summary['layers'][1]['params']:,}"
+    assert form.table.model().index(1, 5).data() == f"{summary['layers'][1]['params']:,}"
     assert f"{summary['total_params']:,}" in form.totals_label.text()
 
     choose(qtbot, form.layer_editor(1, "activation"), "tanh")
