@@ -1,6 +1,9 @@
 """The NumPy engine: specs, layers, losses, optimizers, the network, the trainer, model files.
 
-Nothing here imports Qt; the window, the command line and scripts are all clients.
+The modules here are the reference path, written as the formulas they implement; the fast
+path (``nndesk.engine.fast``) takes the same training steps with its speed techniques, and the
+trainer uses it unless asked for ``engine="reference"``. Nothing here imports Qt; the window,
+the command line and scripts are all clients.
 
     >>> from nndesk.engine import load_preset, build_network, Trainer
     >>> net = build_network(load_preset("xor"))
