@@ -57,9 +57,11 @@ EDITORS = {"units": _units, "rate": _rate, "activation": _named("activations"),
 
 
 class LayerModel(QAbstractTableModel):
-    """The spec's layers as rows; a setting's cell holds its value (EditRole)."""
+    """The spec's layers as rows; a setting's cell holds its value (EditRole). Edits and
+    moves are reported, not made: the document makes them, and the model then shows them."""
 
     valueEdited = Signal(tuple, object, str)  # (("layers", row, setting), value, undo text)
+    moveRequested = Signal(int, int)
 
     def __init__(self, choices: dict, parent=None):
         super().__init__(parent)
@@ -128,6 +130,27 @@ class LayerModel(QAbstractTableModel):
                               f"Change {CAPTION[setting]} of layer {row + 1}")
         return True
 
+    def moveRows(self, source_parent, source: int, count: int, target_parent, target: int) -> bool:  # noqa: N802
+        if count == 1 and source != target:
+            self.moveRequested.emit(source, min(target, self.rowCount() - 1))
+        return False  # the rows move when the document does
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [LAYER_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        mime = QMimeData()
+        mime.setData(LAYER_MIME, str(indexes[0].row()).encode())
+        return mime
+
+    def dropMimeData(self, data, action, row: int, column: int, parent) -> bool:  # noqa: N802
+        """A row dropped onto ``parent``'s row (or before ``row``): ask for the move."""
+        if not data.hasFormat(LAYER_MIME):
+            return False
+        source = int(bytes(data.data(LAYER_MIME)).decode())
+        target = parent.row() if parent.isValid() else row if row >= 0 else self.rowCount() - 1
+        return self.moveRows(QModelIndex(), source, 1, QModelIndex(), target)
+
     def show_layers(self, layers: list) -> bool:
         """Show ``layers``; True when the rows were laid out anew (the kinds changed)."""
         layers = [c if isinstance(c, dict) else {} for c in layers]
@@ -188,13 +211,14 @@ class SettingDelegate(QStyledItemDelegate):
 class LayerTable(QTableView):
     """The layer rows, each setting's editor open in its cell."""
 
-    moveRequested = Signal(int, int)
+    moveRequested = Signal(int, int)  # the model's
     valueEdited = Signal(tuple, object, str)
 
     def __init__(self, choices: dict, parent: QWidget | None = None):
         super().__init__(parent)
         self.layer_model = LayerModel(choices, self)
         self.layer_model.valueEdited.connect(self.valueEdited)
+        self.layer_model.moveRequested.connect(self.moveRequested)
         self.setModel(self.layer_model)
         self.setItemDelegate(SettingDelegate(choices, self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -279,15 +303,13 @@ class LayerTable(QTableView):
         row = self.currentRow()
         if row < 0:
             return
-        mime = QMimeData()
-        mime.setData(LAYER_MIME, str(row).encode())
         drag = QDrag(self)
-        drag.setMimeData(mime)
+        drag.setMimeData(self.layer_model.mimeData([self.layer_model.index(row, 0)]))
         rect = self.visualRect(self.model().index(row, 0)).united(
             self.visualRect(self.model().index(row, self.columnCount() - 1)))
         drag.setPixmap(self.viewport().grab(rect))
         drag.setHotSpot(QPoint(12, rect.height() // 2))
-        drag.exec(Qt.DropAction.MoveAction)  # the drop handler emits moveRequested
+        drag.exec(Qt.DropAction.MoveAction)  # the drop asks the model for the move
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasFormat(LAYER_MIME):
@@ -303,13 +325,13 @@ class LayerTable(QTableView):
         return self.rowCount() - 1 if row < 0 else row
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        """Hand the row under the cursor to the model (the view must not move rows itself)."""
         mime = event.mimeData()
         if not mime.hasFormat(LAYER_MIME):
             event.ignore()
             return
-        source = int(bytes(mime.data(LAYER_MIME)).decode())
         target = self.drop_row_at(event.position().toPoint().y())
-        event.setDropAction(Qt.DropAction.CopyAction)  # the view must not remove rows itself
+        event.setDropAction(Qt.DropAction.CopyAction)
         event.accept()
-        if source != target:
-            self.moveRequested.emit(source, target)
+        self.layer_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, 0,
+                                      self.layer_model.index(target, 0))

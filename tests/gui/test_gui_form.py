@@ -142,3 +142,25 @@ def test_picking_a_preset_fills_the_form(qtbot):
     assert form.table.rowCount() == 2
     form.undo_stack.undo()
     assert form.spec()["dataset"] == "mnist"
+
+
+def test_the_layer_model_moves_rows_through_the_document(qtbot):
+    """The table's model reports moves (``moveRows``, a drop's ``dropMimeData``); the spec
+    then moves as one undoable edit and the model shows it."""
+    from PySide6.QtCore import QModelIndex
+
+    form = SpecForm()
+    qtbot.addWidget(form)
+    form.table.selectRow(0)
+    form.add_actions["dropout"].trigger()
+    model = form.table.model()
+    kinds = lambda: [model.index(r, 0).data().split()[-1] for r in range(model.rowCount())]  # noqa: E731
+    assert kinds() == ["Dense", "Dropout", "Dense"]
+    assert not model.moveRows(QModelIndex(), 1, 1, QModelIndex(), 0)  # the document moves it
+    assert [l["type"] for l in form.spec()["layers"]] == ["dropout", "dense", "dense"]
+    assert kinds() == ["Dropout", "Dense", "Dense"]
+    mime = model.mimeData([model.index(0, 0)])
+    model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, 0, model.index(2, 0))
+    assert [l["type"] for l in form.spec()["layers"]] == ["dense", "dense", "dropout"]
+    form.undo_stack.undo()
+    assert kinds() == ["Dropout", "Dense", "Dense"]
