@@ -20,19 +20,21 @@ softmax     exp(z_j) / sum_k exp(z_k)        dL/dz = a * (g - sum_k g_k a_k)
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 
-class Activation:
+class Activation(ABC):
     name = ""
 
+    @abstractmethod
     def forward(self, z: np.ndarray) -> np.ndarray:
         """a = f(z)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """dL/dz from dL/da (``grad``), the pre-activation ``z`` and the output ``a``."""
-        raise NotImplementedError
 
 
 class Linear(Activation):

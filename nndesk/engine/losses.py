@@ -15,6 +15,8 @@ turns into dL/dz with its activation's derivative.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 
@@ -25,17 +27,17 @@ def targets(y: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.eye(out.shape[1], dtype=out.dtype)[y]
 
 
-class Loss:
+class Loss(ABC):
     name = ""
     fused_activation: str | None = None  # ``delta`` is then dL/dz of the output layer
 
+    @abstractmethod
     def value(self, out: np.ndarray, logits: np.ndarray | None, y: np.ndarray) -> float:
         """The mean loss over the batch (``logits``: the output layer's z, for stability)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delta(self, out: np.ndarray, y: np.ndarray) -> np.ndarray:
         """dL/d(out), or dL/dz of the output layer when fused."""
-        raise NotImplementedError
 
 
 class SoftmaxCrossEntropy(Loss):

@@ -18,6 +18,8 @@ vector (the layers hold views into it), so each rule is a few whole-vector opera
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 # name -> the settings it takes, with their defaults (learning_rate first).
@@ -51,7 +53,7 @@ RANGES = {
 }
 
 
-class Optimizer:
+class Optimizer(ABC):
     decoupled = False  # AdamW: weight decay shrinks the weights instead of adding to g
 
     def __init__(self, size: int, dtype, settings: dict, decay_slices: list[slice]):
@@ -74,8 +76,9 @@ class Optimizer:
                 grads[s] += wd * params[s]
         self.update(params, grads, lr)
 
+    @abstractmethod
     def update(self, p: np.ndarray, g: np.ndarray, lr: float) -> None:
-        raise NotImplementedError
+        """The rule itself, on the parameters ``p`` and their gradients ``g``."""
 
     def state(self) -> dict[str, np.ndarray]:
         """The running averages by name: a run on the fast path steps these same arrays."""

@@ -20,6 +20,7 @@ trainer's later runs, on either path, go on from them.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Callable
 
 import numpy as np
@@ -29,7 +30,7 @@ from .halves import Halves
 FLUSH_EVERY = 64
 
 
-class Update:
+class Update(ABC):
     """An optimizer's rule over ``params[fixed:]``; subclasses write ``_passes``."""
 
     decoupled = False
@@ -76,8 +77,9 @@ class Update:
     def _constants(self, lr: float):
         return lr
 
+    @abstractmethod
     def _passes(self, lo, hi, params, grads, consts) -> None:
-        raise NotImplementedError
+        """The rule's passes over elements ``lo:hi`` (independent of the others')."""
 
     def _flush_subnormals(self) -> None:
         if self._mask is None:
