@@ -83,8 +83,12 @@ def _load_spec(args) -> dict:
 
 
 def _apply_overrides(spec: dict, args) -> dict:
-    spec = json.loads(json.dumps(spec))
-    training = spec.setdefault("training", {})
+    """The spec with the command line's settings; checked before (so that a malformed spec is
+    explained, not tripped over) and after (the settings themselves)."""
+    from .engine.spec import check
+
+    spec = check(spec)
+    training = spec["training"]
     if args.epochs is not None:
         training["epochs"] = args.epochs
     if args.batch_size is not None:
@@ -97,7 +101,7 @@ def _apply_overrides(spec: dict, args) -> dict:
         spec["dataset"] = args.dataset
     if args.engine is not None:
         training["engine"] = args.engine
-    return spec
+    return check(spec)
 
 
 class _Progress:
@@ -146,9 +150,13 @@ def _train(args) -> int:
     from .engine import save_model
     from .workflow import evaluate, model_metadata, prepare
 
+    if args.subset is not None and args.subset <= 0:
+        raise CliError(f"--subset: expected a positive number of training samples, got {args.subset}")
     spec = _apply_overrides(_load_spec(args), args)
     progress = _Progress(args.json)
     prepared = prepare(spec, subset=args.subset, listeners=[progress])
+    for note in prepared.notes:
+        print(f"nndesk train: {note}", file=sys.stderr, flush=True)
     if not args.json:
         ds = prepared.dataset
         print(f"{prepared.net.spec['name']}: {prepared.net.params.size:,} parameters; "

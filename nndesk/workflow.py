@@ -86,6 +86,9 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
         keep.sort()
         x, y = x[keep], y[keep]
         notes.append(f"training on a random subset of {subset} samples")
+    elif subset is not None and subset >= len(x):
+        notes.append(f"the subset of {subset:,} samples is not smaller than the {len(x):,} "
+                     f"training samples there are: training on all of them")
     x_tr, y_tr, x_val, y_val = split_validation(x, y, spec["training"]["validation_split"],
                                                 spec["seed"])
     if my_digits is not None and len(my_digits):

@@ -130,3 +130,38 @@ def test_predict_reads_png_and_jpeg_of_either_polarity_and_reports_bad_files(tmp
 
     text = _run("predict", str(model), str(files[0]))
     assert text.returncode == 0 and text.stdout.startswith(f"{files[0]}: {mnist.y_test[0]} ")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"input_shape": [3], "layers": [{"type": "dense", "units": 2}], "loss": "mse",
+      "optimizer": {"name": "sgd"}, "training": 5}, "training: expected an object"),
+    ({"input_shape": [3], "layers": [{"type": "dense", "units": 2}], "loss": "mse",
+      "optimizer": "sgd"}, "optimizer: expected an object"),
+])
+def test_overrides_on_a_malformed_spec_give_one_line_errors(tmp_path, spec, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(spec))
+    done = _run("train", "--spec", str(path), "--epochs", "3", "--lr", "0.1")
+    assert done.returncode == 1 and message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_spec_nested_two_thousand_levels_is_one_line_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"layers": ' + "[" * 2000 + "]" * 2000 + "}")
+    done = _run("train", "--spec", str(path))
+    assert done.returncode == 1 and "nested more than 32 levels" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("subset", ["0", "-3"])
+def test_a_subset_of_zero_or_fewer_samples_is_an_error(subset):
+    done = _run("train", "--preset", "xor", "--subset", subset)
+    assert done.returncode == 1 and "--subset: expected a positive number" in done.stderr
+
+
+def test_a_subset_larger_than_the_data_trains_on_all_of_it_and_says_so():
+    done = _run("train", "--preset", "xor", "--epochs", "5", "--subset", "1000000000", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "not smaller than the 4 training samples there are: training on all of them" in done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["reason"] == "completed"

@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
 from .. import __version__
+from .modelmeta import metadata_problem
 from .network import Network
 from .spec import validate
 
@@ -85,6 +87,7 @@ def save_model(net: Network, path, *, dataset: str | None = None, class_names=No
     }
     data = st_save(tensors, metadata=metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -96,6 +99,21 @@ def save_model(net: Network, path, *, dataset: str | None = None, class_names=No
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+_STARTED = time.time()  # a temporary file older than this process is no save in progress
+STALE_PATTERN = ".*.safetensors.*.tmp"  # what save_model's temporary files are called
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporary files an interrupted save left in ``folder`` (only files named
+    as save_model names them, and older than this process)."""
+    for tmp in folder.glob(STALE_PATTERN):
+        try:
+            if tmp.is_file() and tmp.stat().st_mtime < _STARTED:
+                tmp.unlink()
+        except OSError:  # another process's, or gone already: not ours to insist on
+            pass
 
 
 def _fail(path, why: str):
@@ -113,7 +131,7 @@ def _read_header(path, data: bytes) -> tuple[dict, int]:
         _fail(path, "not an nndesk model file (no safetensors header)")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         _fail(path, "not an nndesk model file (its header is not valid JSON)")
     if not isinstance(header, dict):
         _fail(path, "not an nndesk model file (its header is not a JSON object)")
@@ -137,7 +155,7 @@ def load_model(path) -> Network:
                     f"(it reads version {FORMAT_VERSION}); a newer nndesk may open it")
     try:
         spec = json.loads(meta.get("spec", ""))
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         _fail(path, "the network spec stored in the file is damaged (not valid JSON)")
     problems = validate(spec)
     if problems:
@@ -178,8 +196,12 @@ def load_model(path) -> Network:
     for key in _META_KEYS:
         if key in meta:
             try:
-                net.metadata[key] = json.loads(meta[key])
-            except json.JSONDecodeError:
+                value = json.loads(meta[key])
+            except (ValueError, RecursionError):  # not JSON, or nested beyond reason
                 _fail(path, f"the {key.replace('_', ' ')} stored in the file is damaged")
+            problem = metadata_problem(key, value, net.num_classes)
+            if problem:
+                _fail(path, f"the file's metadata is damaged: {problem}")
+            net.metadata[key] = value
     net.metadata["nndesk_version"] = meta.get("nndesk_version")
     return net

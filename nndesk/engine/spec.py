@@ -306,6 +306,21 @@ def _validate_training(c: _Checker, training):
     c.name_in(t["engine"], "training.engine", list(ENGINES), "engines", field="engine")
 
 
+MAX_DEPTH = 32  # of nested JSON objects and lists in a spec file
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def parse_spec_text(text: str) -> dict:
     """A spec from JSON text (a spec file); raises ValueError with a plain message. The
     spec itself is checked by ``validate``."""
@@ -314,6 +329,11 @@ def parse_spec_text(text: str) -> dict:
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg})") from None
+    except RecursionError:
+        spec = None
+    if spec is None or _depth(spec) > MAX_DEPTH:
+        raise ValueError(f"not a network spec (its JSON is nested more than {MAX_DEPTH} levels "
+                         f"deep; a spec needs 3)")
     if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
         raise ValueError("not a network spec (expected a JSON object with a list of layers)")
     return spec

@@ -96,6 +96,7 @@ class Runner(QObject):
         self._started_at = time.perf_counter()
         mine = MyDigits(w.pad.digits.path) if w.dashboard.mix_check.isChecked() else None
         self.controller.start(net, dataset, w.dashboard.subset_spin.value(), mine)
+        self.session.set_unsaved(True)  # a run asked to start is work in progress
         w.set_state("training", "Starting…")
 
     def toggle_pause(self) -> None:

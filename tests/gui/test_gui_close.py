@@ -77,3 +77,15 @@ def test_discard_stops_the_run_and_closes_without_saving(qtbot, window, dialogs,
     assert window.close()
     assert dialogs.kinds() == ["question"] and not asked
     assert not window.controller.is_running() and not window.isVisible()
+
+
+def test_closing_right_after_train_was_pressed_asks_first(qtbot, window, dialogs):
+    """A run asked to start is work in progress at once, before its first batch."""
+    set_small_run(qtbot, window, epochs=400, samples=600, batch=64)
+    click(qtbot, window.dashboard.train_button)
+    assert window.unsaved  # no waiting for the run's first signal
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not window.close()
+    assert dialogs.kinds() == ["question"] and window.controller.is_running()
+    with qtbot.waitSignal(window.runEnded, timeout=10000):
+        window.stop_training()

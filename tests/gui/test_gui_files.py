@@ -184,3 +184,25 @@ def test_a_dataset_that_cannot_be_loaded_is_explained(qtbot, window, monkeypatch
     assert not window.dashboard.train_button.isEnabled()
     window.form.undo_stack.undo()  # back to MNIST
     qtbot.waitUntil(window.dashboard.train_button.isEnabled, timeout=5000)
+
+
+def test_a_model_whose_metadata_lies_is_refused_and_nothing_changes(qtbot, window, tmp_path,
+                                                                     dialogs):
+    import json
+    import struct
+
+    from nndesk.engine import build_network, save_model
+
+    good = tmp_path / "good.safetensors"
+    save_model(build_network(window.form.spec()), good, history={"epoch": [1], "train_loss": [0.3]})
+    data = good.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    header["__metadata__"]["history"] = json.dumps("not a history")
+    raw = json.dumps(header).encode()
+    lying = tmp_path / "lying.safetensors"
+    lying.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + n:])
+    before = (window.net, window.model_path, window.form.spec(), window.windowTitle())
+    assert not window.open_model(str(lying))
+    assert dialogs.kinds() == ["warning"] and "training history" in dialogs.texts("warning")[0]
+    assert (window.net, window.model_path, window.form.spec(), window.windowTitle()) == before
