@@ -62,12 +62,18 @@ class DatasetLoader(QObject):
             QTimer.singleShot(0, lambda: self.loaded.emit(name, ready))
             return True
         if name == self._current:
+            self._next = None  # the one asked for last is on its way
             return False
         if self._task.is_running():
             self._next = name
         else:
             self._start(name)
         return False
+
+    def shutdown(self) -> None:
+        """Wait for a load under way (it cannot be cancelled) and forget any queued one."""
+        self._next = None
+        self._task.wait()
 
     def is_loading(self, name: str) -> bool:
         return name in (self._current, self._next)

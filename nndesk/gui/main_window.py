@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         blocker = self.train_blocker()
         self.dashboard.set_train_enabled(not blocker, "" if running else blocker)
         self.start_action.setEnabled(not blocker)
-        self.pause_action.setEnabled(running)
+        self.pause_action.setEnabled(running and self.session.run_state != "stopping")
         self.pause_action.setText("&Resume" if self.controller.is_paused() else "&Pause")
         self.stop_action.setEnabled(running)
         has_net = self.net is not None
@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.shutdown()
+        self.loader.shutdown()  # a thread still running when the window goes takes the process down
         self.dashboard.plots.stop_live()
         self.save_settings()
         self._closed = True

@@ -100,7 +100,7 @@ class Runner(QObject):
         w.set_state("training", "Starting…")
 
     def toggle_pause(self) -> None:
-        if not self.controller.is_running():
+        if not self.controller.is_running() or self.session.run_state == "stopping":
             return
         if self.controller.is_paused():
             self.controller.resume()

@@ -59,6 +59,8 @@ class TrainingJob:
 
     def pause(self) -> None:
         with self._lock:
+            if self._stop:  # a stopped run pauses no more: it would wait for ever
+                return
             self._paused = True
             if self._trainer is not None:
                 self._trainer.pause()

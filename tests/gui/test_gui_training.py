@@ -224,3 +224,23 @@ def test_the_reference_engine_is_chosen_in_the_form_and_trains(qtbot, window):
     assert window.net.spec["training"]["engine"] == "reference"
     accuracy = window.net.evaluate(window.dataset.x_test, window.dataset.y_test)[1]
     assert accuracy > 0.5  # 540 samples, 2 epochs: it learned
+
+
+def test_pause_after_stop_does_not_hang_the_run(qtbot, window):
+    _start_long_run(qtbot, window)
+    window.stop_training()
+    window.toggle_pause()  # pressed at the wrong time: ignored
+    assert not window.pause_action.isEnabled()
+    qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
+    assert window.status_state.text() == "Stopped"
+
+
+def test_closing_while_the_dataset_still_loads_waits_for_it(qtbot):
+    """The window may go while its first dataset loads; its thread ends first."""
+    from nndesk.gui.main_window import MainWindow
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.form.set_dataset("/nonexistent-folder-for-this-test")
+    win.form.set_dataset("mnist")
+    assert win.close()
+    assert not win.loader.is_loading("mnist")
