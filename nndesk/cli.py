@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="fast (default): with the speed techniques of nndesk/engine/fast; "
                         "reference: the textbook steps of nndesk/engine (the same training)")
     t.add_argument("--out", type=Path, metavar="FILE", help="save the trained model here")
+    t.add_argument("--keep-going", action="store_true", help="train on when the run diverges "
+                   "(it is then only warned about, and saved); by default a diverged run stops, "
+                   "is not saved and exits with status 1")
     t.add_argument("--json", action="store_true", help="one JSON object per epoch and a "
                    "final summary line on stdout")
 
@@ -137,7 +140,10 @@ class _Progress:
                       f"  acc {event['train_accuracy']:.2%}{val}  "
                       f"{event['seconds']:.2f} s  {event['samples_per_second']:,.0f} samples/s",
                       flush=True)
-        elif kind in ("finished", "failed"):
+        elif kind == "warning":
+            self.close()
+            print(f"nndesk train: warning: {event['message']}", file=sys.stderr, flush=True)
+        elif kind == "finished":
             self.close()
 
     def close(self):
@@ -154,7 +160,7 @@ def _train(args) -> int:
         raise CliError(f"--subset: expected a positive number of training samples, got {args.subset}")
     spec = _apply_overrides(_load_spec(args), args)
     progress = _Progress(args.json)
-    prepared = prepare(spec, subset=args.subset, listeners=[progress])
+    prepared = prepare(spec, subset=args.subset, listeners=[progress], keep_going=args.keep_going)
     for note in prepared.notes:
         print(f"nndesk train: {note}", file=sys.stderr, flush=True)
     if not args.json:
@@ -187,7 +193,7 @@ def _train(args) -> int:
                "samples_per_second": result["samples_per_second"],
                "parameters": int(prepared.net.params.size), "model_file": model_file,
                "engine": prepared.net.spec["training"]["engine"],
-               "error": result["error"]}
+               "error": result["error"], "warnings": result["warnings"]}
     if args.json:
         print(json.dumps(summary), flush=True)
     else:
@@ -196,7 +202,8 @@ def _train(args) -> int:
               f"({result['samples_per_second']:,.0f} samples/s)"
               + (f"; saved to {model_file}" if model_file else ""))
     if result["error"] is not None:
-        raise CliError(result["error"])
+        raise CliError(result["error"] + (" Nothing was saved (--keep-going trains on and saves)."
+                                          if result["reason"] == "diverged" and args.out else ""))
     return 0
 
 

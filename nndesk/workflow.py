@@ -69,11 +69,12 @@ def make_augment(spec: dict, dataset: Dataset):
 
 def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = None,
             listeners=(), net: Network | None = None, my_digits=None,
-            my_digit_copies: int = 10) -> Prepared:
+            my_digit_copies: int = 10, keep_going: bool = False) -> Prepared:
     """A network built from ``spec`` (or ``net`` to continue training it) and its trainer.
 
     ``my_digits`` (a ``nndesk.data.mydigits.MyDigits``) mixes the person's own digits into
     the training part, ``my_digit_copies`` copies of each, after the validation split.
+    ``keep_going``: a run that diverges warns and trains on (see ``Trainer``).
     """
     spec = check(spec)
     dataset = dataset or load_dataset(spec["dataset"])
@@ -97,7 +98,7 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
         x_tr, y_tr = mix_into(x_tr, y_tr, my_digits, copies=my_digit_copies, seed=spec["seed"])
         notes.append(f"{len(my_digits)} of your own digits mixed in, {my_digit_copies} copies each")
     trainer = Trainer(net, x_tr, y_tr, x_val, y_val, listeners=listeners,
-                      augment=make_augment(spec, dataset))
+                      augment=make_augment(spec, dataset), keep_going=keep_going)
     return Prepared(net, trainer, dataset, x_val, y_val, notes)
 
 

@@ -86,8 +86,25 @@ def test_non_finite_training_is_an_error_with_advice(tmp_path):
                                 "training": {"batch_size": 0, "epochs": 500}}))
     done = _run("train", "--spec", str(spec), "--json")
     assert done.returncode == 1
-    assert "smaller learning rate" in done.stderr
-    assert json.loads(done.stdout.splitlines()[-1])["reason"] == "failed"
+    assert "smaller learning rate (it was 90)" in done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["reason"] == "diverged"
+
+
+def test_a_diverged_run_exits_non_zero_and_saves_nothing_unless_asked_to_keep_going(tmp_path):
+    out = tmp_path / "m.safetensors"
+    args = ("train", "--preset", "default", "--lr", "100", "--subset", "2000", "--epochs", "2",
+            "--json", "--out", str(out))
+    done = _run(*args)
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert done.returncode == 1 and summary["reason"] == "diverged"
+    assert "diverged" in done.stderr and "Nothing was saved" in done.stderr and not out.exists()
+    assert summary["model_file"] is None and "learning rate" in summary["error"]
+
+    kept = _run(*args, "--keep-going")
+    summary = json.loads(kept.stdout.splitlines()[-1])
+    assert kept.returncode == 0 and summary["reason"] == "completed" and out.exists()
+    assert summary["epochs"] == 2 and len(summary["warnings"]) == 1
+    assert "warning: The run is diverging" in kept.stderr
 
 
 def _save_digit(path, image28, dark_on_light, scale=9, pad=(30, 0, 0, 50)):

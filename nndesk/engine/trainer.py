@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import fast
+from . import divergence, fast
 from .network import Network, seed_sequences
 from .optimizers import make_optimizer
 from .schedules import scheduled_rate
@@ -44,12 +44,12 @@ class TrainingFailed(RuntimeError):
     """Training stopped on an error a person can act on; the message says what to try."""
 
 
-class _NonFinite(Exception):
-    """The loss or the weights stopped being finite numbers (handled in ``run``)."""
+class _Diverged(Exception):
+    """The run diverged (see ``divergence``); handled in ``run``."""
 
-    def __init__(self, loss, epoch, batch, lr):
-        super().__init__(loss)
-        self.loss, self.epoch, self.batch, self.lr = loss, epoch, batch, lr
+    def __init__(self, what, epoch, batch, lr):
+        super().__init__(what)
+        self.what, self.epoch, self.batch, self.lr = what, epoch, batch, lr
 
 
 def new_history() -> dict:
@@ -60,9 +60,11 @@ class Trainer:
     def __init__(self, net: Network, x_train, y_train, x_val=None, y_val=None,
                  listeners: list[Listener] | tuple = (), augment: Augment | None = None,
                  epochs: int | None = None, batch_size: int | None = None,
-                 learning_rate: float | None = None, engine: str | fast.Options | None = None):
+                 learning_rate: float | None = None, engine: str | fast.Options | None = None,
+                 keep_going: bool = False):
         """``engine``: "fast", "reference" or a ``fast.Options`` (default: the spec's
-        ``training.engine``)."""
+        ``training.engine``). ``keep_going``: a run that diverges only warns (once) and trains
+        on, unless its loss or weights stop being finite numbers."""
         training = net.spec["training"]
         self.net = net
         self.x = np.ascontiguousarray(x_train, dtype=net.dtype).reshape(len(x_train), -1)
@@ -96,6 +98,7 @@ class Trainer:
         shuffle_seq = seed_sequences(net.spec["seed"])[2]
         self.rng = np.random.default_rng(shuffle_seq)
         self.augment_rng = np.random.default_rng(shuffle_seq.spawn(1)[0])
+        self.keep_going = keep_going
         self.history = new_history()
         self._stop = threading.Event()
         self._unpaused = threading.Event()
@@ -153,9 +156,15 @@ class Trainer:
             listener(event)
 
     def run(self) -> dict:
-        """Train; returns {"reason", "history", "error", "train_seconds", "samples_per_second"}."""
+        """Train; returns {"reason", "history", "error", "warnings", "train_seconds",
+        "samples_per_second"}. ``reason`` is "completed", "stopped", "early_stopping",
+        "diverged" or "failed"; ``error`` says what went wrong for the last two."""
         self._train_seconds, self._samples = 0.0, 0
-        self._last_good = self.net.params.copy()
+        self._watch = divergence.Watch(self.net.loss, self.y, self.net.output_size)
+        # The best weights so far: of the epoch with the lowest validation loss (training
+        # loss without a validation set), or the initial ones before the first epoch ends.
+        self._best_weights, self._best_loss, self._best_epoch = self.net.params.copy(), math.inf, 0
+        self._warnings = []
         error = None
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -165,20 +174,20 @@ class Trainer:
                 finally:
                     if plan is not None:
                         plan.release()  # the network holds the run's latest weights again
-        except _NonFinite as exc:
-            reason, error = "failed", self._non_finite_message(exc)
+        except _Diverged as exc:
+            reason, error = "diverged", self._diverged_message(exc)
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)
         except MemoryError:
             reason = "failed"
             error = ("Out of memory while training. Try a smaller batch size, fewer or narrower "
                      "layers, or a smaller training set; the last good weights were kept.")
-        if error is not None:
-            self._emit({"event": "failed", "message": error})
-        else:
-            self._emit({"event": "finished", "reason": reason, "history": self.history})
-        return {"reason": reason, "error": error, "history": self.history,
-                "train_seconds": self._train_seconds,
+        if reason == "early_stopping" or (reason == "completed" and self.patience and self.x_val is not None):
+            self.net.params[...] = self._best_weights
+        self._emit({"event": "finished", "reason": reason, "message": error,
+                    "history": self.history})
+        return {"reason": reason, "error": error, "warnings": self._warnings,
+                "history": self.history, "train_seconds": self._train_seconds,
                 "samples_per_second": self._samples / self._train_seconds if self._train_seconds else 0.0}
 
     def _run(self, plan) -> str:
@@ -186,7 +195,7 @@ class Trainer:
         batches_per_epoch = math.ceil(n / bs)
         whole_set = bs == n and self.augment is None  # the same single batch every epoch
         batches, step = (plan.batches, plan.step) if plan is not None else (self._batches, self._step)
-        best, since_best = (math.inf, None), 0
+        since_best = 0
         self._emit({"event": "started", "epochs": self.epochs, "batches_per_epoch": batches_per_epoch,
                     "samples": n, "batch_size": bs})
         for epoch in range(self.epochs):
@@ -210,9 +219,10 @@ class Trainer:
                 lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches_per_epoch,
                                     self.epochs)
                 loss, out = step(xb, yb, lr)
-                if not math.isfinite(loss):
+                problem = self._watch.batch(loss)
+                if problem is not None:
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
-                    raise _NonFinite(loss, epoch, b, lr)
+                    self._diverging(problem, epoch, b, lr, finite=math.isfinite(loss))
                 m = len(yb)
                 seen += m
                 loss_sum += loss * m
@@ -226,8 +236,8 @@ class Trainer:
             epoch_seconds += time.perf_counter() - t0
             self._finish_time(epoch_seconds, seen)
             if not np.isfinite(net.params).all():
-                raise _NonFinite(math.nan, epoch, batches_per_epoch - 1, lr)
-            self._last_good[...] = net.params
+                self._diverging("the weights stopped being finite numbers", epoch,
+                                batches_per_epoch - 1, lr, finite=False)
             val_loss, val_acc = (net.evaluate(self.x_val, self.y_val) if self.x_val is not None
                                  else (None, None))
             record = {"epoch": epoch + 1, "train_loss": loss_sum / seen,
@@ -238,30 +248,44 @@ class Trainer:
             self._emit({"event": "epoch", "epochs": self.epochs,
                         "samples_per_second": seen / epoch_seconds if epoch_seconds else 0.0,
                         **record})
-            if self.patience and val_loss is not None:
-                if val_loss < best[0]:
-                    best, since_best = (val_loss, net.params.copy()), 0
-                else:
-                    since_best += 1
-                    if since_best >= self.patience:
-                        net.params[...] = best[1]
-                        return "early_stopping"
-        if self.patience and best[1] is not None:
-            net.params[...] = best[1]
+            monitored = record["train_loss"] if val_loss is None else val_loss
+            if monitored < self._best_loss:
+                np.copyto(self._best_weights, net.params)
+                self._best_loss, self._best_epoch, since_best = monitored, epoch + 1, 0
+            else:
+                since_best += 1
+                if self.patience and val_loss is not None and since_best >= self.patience:
+                    return "early_stopping"
+            problem = self._watch.epoch(record["train_accuracy"], val_acc, record["train_loss"])
+            if problem is not None:
+                self._diverging(problem, epoch, batches_per_epoch - 1, lr)
         return "completed"
+
+    def _diverging(self, what: str, epoch: int, batch: int, lr: float, finite: bool = True):
+        """Stop the run as diverged, or with ``keep_going`` warn once and train on while the
+        numbers stay finite."""
+        if not (self.keep_going and finite):
+            raise _Diverged(what, epoch, batch, lr)
+        if not self._warnings:
+            message = (f"The run is diverging at epoch {epoch + 1}: {what}. Training goes on "
+                       f"as asked; a smaller learning rate (it is {lr:g}) would help.")
+            self._warnings.append(message)
+            self._emit({"event": "warning", "message": message})
 
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds
         self._samples += samples
 
-    def _non_finite_message(self, exc: _NonFinite) -> str:
-        kept = "the current weights were kept"
-        if not np.isfinite(self.net.params).all():
-            self.net.params[...] = self._last_good
-            done = len(self.history["epoch"])
-            kept = (f"the weights from the end of epoch {done} were restored" if done
-                    else "the initial weights were restored")
-        return (f"Training stopped at epoch {exc.epoch + 1}, batch {exc.batch + 1}: the loss "
-                f"became {exc.loss} (not a finite number); {kept}. Try a smaller learning rate "
-                f"(it was {exc.lr:g}), a smaller-scale initializer, or a loss that suits the "
-                f"output layer.")
+    def _diverged_message(self, exc: _Diverged) -> str:
+        """Put back the best weights of the run and say what happened and what to try."""
+        epoch = self._best_epoch
+        self.net.params[...] = self._best_weights
+        self.optimizer = make_optimizer(self.net.spec["optimizer"], self.net.params.size,
+                                        self.net.dtype, self.net.decay_slices)  # afresh
+        kept = (f"the best weights, from the end of epoch {epoch}, were kept" if epoch
+                else "the initial weights were put back")
+        rate = f"{exc.lr:g}" + (f" at that step, from a base rate of {self.base_lr:g}"
+                                 if abs(exc.lr - self.base_lr) > 1e-3 * self.base_lr else "")
+        return (f"Training diverged at epoch {exc.epoch + 1}, batch {exc.batch + 1}: {exc.what}; "
+                f"{kept}. Try a smaller learning rate (it was {rate}), a smaller-scale "
+                f"initializer, or a loss that suits the output layer.")

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from .plots import TrainingPlots
+from .widgets import Banner, SciSpinBox, buddy_label, error_color, format_count, format_duration
 
 PROGRESS_SECONDS = 0.25
-from .widgets import Banner, SciSpinBox, buddy_label, error_color, format_count, format_duration
 
 
 class TrainingDashboard(QWidget):
@@ -246,5 +246,6 @@ class TrainingDashboard(QWidget):
         self.metrics_label.setText(opened + (": " + (", ".join(parts) if parts else "no metrics")
                                              if metrics else "."))
 
-    def show_failure(self, message: str) -> None:
-        self.banner.show_message(f"<b>Training failed.</b> {message}")  # message is HTML-escaped
+    def show_failure(self, message: str, title: str = "Training failed.") -> None:
+        """The banner above the curves; ``message`` is HTML (escape plain text first)."""
+        self.banner.show_message(f"<b>{html.escape(title)}</b> {message}")

@@ -20,7 +20,8 @@ from .settings import write_json
 from .widgets import format_count, format_duration
 
 REASONS = {"completed": "Finished", "stopped": "Stopped",
-           "early_stopping": "Stopped early (validation loss stopped improving)"}
+           "early_stopping": "Stopped early (validation loss stopped improving)",
+           "diverged": "Diverged"}
 
 
 class Runner(QObject):
@@ -169,6 +170,8 @@ class Runner(QObject):
         if metrics.get("test_accuracy") is not None:
             test = f" · test accuracy {100 * metrics['test_accuracy']:.2f}%"
         self.w.dashboard.end_run(f"{text} in {format_duration(seconds)}", test)
+        if result.get("reason") == "diverged" and result.get("message"):
+            self.w.dashboard.show_failure(html.escape(result["message"]), "Training diverged.")
         self.w.status_state.setText(text)
         self.session.network_trained()
         self.w.trainingFinished.emit(result)

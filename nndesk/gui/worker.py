@@ -97,11 +97,11 @@ class TrainingJob:
             self._fail(f"Training stopped on an unexpected error: {detail}\n\nCheck that the "
                        f"dataset suits the network and the settings are sensible, then try again; "
                        f"the weights learned so far were kept.")
-        if result.get("error") is not None:
+        if result.get("reason") == "failed":
             self._fail(result["error"])
         self._flush()
         self._snapshot()
-        return {"reason": result.get("reason", "completed"),
+        return {"reason": result.get("reason", "completed"), "message": result.get("error"),
                 "history": {k: list(v) for k, v in result.get("history", {}).items()},
                 "samples_per_second": float(result.get("samples_per_second", 0.0)),
                 "train_seconds": float(result.get("train_seconds", 0.0)),

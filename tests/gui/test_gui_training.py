@@ -130,7 +130,7 @@ def test_closing_can_be_cancelled(qtbot, window, dialogs):
         window.stop_training()
 
 
-def test_a_failure_is_shown_with_what_to_try(qtbot, window):
+def test_a_diverged_run_is_shown_with_the_rate_and_keeps_its_curves(qtbot, window):
     form = window.form
     spec = form.spec()
     spec["layers"] = [{"type": "dense", "units": 10, "activation": "linear"}]
@@ -138,15 +138,18 @@ def test_a_failure_is_shown_with_what_to_try(qtbot, window):
     spec["optimizer"] = {"name": "sgd", "learning_rate": 50.0, "weight_decay": 0.0}
     form.set_spec(spec)
     set_small_run(qtbot, window, epochs=3, samples=2000)
-    with qtbot.waitSignal(window.trainingFailed, timeout=20000) as failed:
+    with qtbot.waitSignal(window.trainingFinished, timeout=20000) as finished:
         click(qtbot, window.dashboard.train_button)
-    assert "learning rate" in failed.args[0]
+    result = finished.args[0]
+    assert result["reason"] == "diverged" and "it was 50" in result["message"]
     banner = window.dashboard.banner
-    assert banner.isVisible() and "Try a smaller learning rate" in banner.text()
-    assert window.status_state.text() == "Failed"
+    assert banner.isVisible() and "Training diverged." in banner.text()
+    assert "Try a smaller learning rate" in banner.text()
+    assert window.status_state.text() == "Diverged"
     qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
-    assert window.net is not None  # the last good weights are kept
+    assert window.net is not None  # the best weights are kept
     assert all(np.isfinite(w).all() for w in window.net.get_weights().values())
+    assert window.session.history["batch_loss"]  # the curves stay to be looked at
 
 
 def test_train_is_disabled_with_the_reason(qtbot, window):
