@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .data import Dataset, load_dataset, split_validation
-from .engine import Network, Trainer, build_network
+from .engine import Network, Trainer, build_network, memory
+from .engine.memory import NotEnoughMemory
 from .engine.spec import check
 
 MNIST_PREPROCESSING = {
@@ -78,8 +79,6 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
     """
     spec = check(spec)
     dataset = dataset or load_dataset(spec["dataset"])
-    net = net or build_network(spec)
-    check_compatible(net, dataset)
     x, y = dataset.x_train, dataset.y_train
     notes = []
     if subset is not None and 0 < subset < len(x):
@@ -90,6 +89,13 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
     elif subset is not None and subset >= len(x):
         notes.append(f"the subset of {subset:,} samples is not smaller than the {len(x):,} "
                      f"training samples there are: training on all of them")
+    needs = memory_needed(spec, dataset, len(x))
+    if needs.too_much:
+        raise NotEnoughMemory(needs.refusal())
+    if needs.heavy:
+        notes.append(needs.warning())
+    net = net or build_network(spec)
+    check_compatible(net, dataset)
     x_tr, y_tr, x_val, y_val = split_validation(x, y, spec["training"]["validation_split"],
                                                 spec["seed"])
     if my_digits is not None and len(my_digits):
@@ -100,6 +106,13 @@ def prepare(spec: dict, dataset: Dataset | None = None, *, subset: int | None = 
     trainer = Trainer(net, x_tr, y_tr, x_val, y_val, listeners=listeners,
                       augment=make_augment(spec, dataset), keep_going=keep_going)
     return Prepared(net, trainer, dataset, x_val, y_val, notes)
+
+
+def memory_needed(spec: dict, dataset: Dataset, samples: int | None = None) -> memory.Estimate:
+    """The memory training ``spec`` on ``samples`` of ``dataset`` (default: all) takes."""
+    loaded = sum(a.nbytes for a in (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test))
+    samples = len(dataset.x_train) if samples is None else samples
+    return memory.estimate(spec, samples, int(np.prod(dataset.x_train.shape[1:])), loaded)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:

@@ -107,6 +107,19 @@ def test_a_diverged_run_exits_non_zero_and_saves_nothing_unless_asked_to_keep_go
     assert "warning: The run is diverging" in kept.stderr
 
 
+def test_a_network_beyond_the_machines_memory_is_refused_before_it_is_built(tmp_path):
+    from nndesk.engine import default_spec
+
+    spec = default_spec()
+    spec["layers"] = [{"type": "dense", "units": 65536, "activation": "relu"}] * 6 + [
+        {"type": "dense", "units": 10, "activation": "softmax"}]  # 21.5 billion parameters
+    (tmp_path / "huge.json").write_text(json.dumps(spec))
+    done = _run("train", "--spec", str(tmp_path / "huge.json"), "--epochs", "1")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Not enough memory" in done.stderr and "this machine has" in done.stderr
+    assert "21,527,265,290 parameters" in done.stderr
+
+
 def _save_digit(path, image28, dark_on_light, scale=9, pad=(30, 0, 0, 50)):
     import numpy as np
     from PySide6.QtGui import QImage

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         d.pauseClicked.connect(self.runner.toggle_pause)
         d.stopClicked.connect(self.runner.stop)
         d.learningRateEdited.connect(self.runner.set_learning_rate)
+        d.subset_spin.valueChanged.connect(self.update_actions)  # the memory a run needs
         d.subset_spin.valueChanged.connect(self._on_undo_index_changed)
         s = self.session
         s.networkChanged.connect(self._on_network_changed)

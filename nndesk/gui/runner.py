@@ -11,9 +11,11 @@ import html
 import time
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
 
 from nndesk import engine
 from nndesk.data.mydigits import MyDigits
+from nndesk.workflow import memory_needed
 
 from .datasets import dataset_title
 from .settings import write_json
@@ -69,13 +71,29 @@ class Runner(QObject):
             return (f"The output layer has {outputs} unit{'s' if outputs != 1 else ''} but "
                     f"{dataset_title(name)} has {classes} classes: give the last layer "
                     f"{classes} units.")
-        return ""
+        needs = self._memory_needed()
+        return needs.refusal() if needs is not None and needs.too_much else ""
+
+    def _memory_needed(self):
+        """The memory the form's run takes (None when the form cannot say)."""
+        dataset, subset = self.session.dataset, self.w.dashboard.subset_spin.value()
+        samples = min(subset, len(dataset.x_train)) if subset else len(dataset.x_train)
+        try:
+            return memory_needed(self.w.form.spec(), dataset, samples)
+        except (engine.SpecError, ValueError):
+            return None
 
     def start(self) -> None:
         w = self.w
         blocker = w.train_blocker()
         if blocker:
             w.statusBar().showMessage(blocker, 5000)
+            return
+        needs = self._memory_needed()
+        if needs is not None and needs.heavy and QMessageBox.question(
+                w, "A heavy run", f"{needs.warning()}\n\nTrain anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
             return
         if not w.files.confirm_discard("train a new network"):
             return

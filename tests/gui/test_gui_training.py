@@ -247,3 +247,44 @@ def test_closing_while_the_dataset_still_loads_waits_for_it(qtbot):
     win.form.set_dataset("mnist")
     assert win.close()
     assert not win.loader.is_loading("mnist")
+
+
+def _spec_needing(window, fraction):
+    """The form's spec with two hidden layers wide enough to need ``fraction`` of the memory."""
+    from nndesk.workflow import memory_needed
+
+    spec = window.form.spec()
+    low, high = 10, 65536
+    while high - low > 1:
+        units = (low + high) // 2
+        spec["layers"] = [{"type": "dense", "units": units, "activation": "relu"}] * 2 + [
+            {"type": "dense", "units": 10, "activation": "softmax"}]
+        needs = memory_needed(spec, window.dataset)
+        low, high = (units, high) if needs.total < fraction * needs.machine else (low, units)
+    return spec, needs
+
+
+def test_a_run_beyond_the_machines_memory_cannot_start_and_says_why(qtbot, window):
+    qtbot.waitUntil(lambda: window.dataset is not None, timeout=20000)
+    spec, needs = _spec_needing(window, 1.3)
+    assert needs.too_much
+    window.form.set_spec(spec)
+    d = window.dashboard
+    qtbot.waitUntil(lambda: not d.train_button.isEnabled(), timeout=2000)
+    assert "Not enough memory" in d.reason_label.text() and "this machine has" in d.reason_label.text()
+    d.subset_spin.setValue(100)  # the samples are not what is too big
+    assert not d.train_button.isEnabled()
+
+
+def test_a_heavy_run_asks_first_and_no_keeps_it_from_starting(qtbot, window, dialogs):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: window.dataset is not None, timeout=20000)
+    spec, needs = _spec_needing(window, 0.75)
+    assert needs.heavy and not needs.too_much
+    window.form.set_spec(spec)
+    assert window.dashboard.train_button.isEnabled()
+    dialogs.answer = QMessageBox.StandardButton.No
+    click(qtbot, window.dashboard.train_button)
+    assert dialogs.kinds() == ["question"] and "heavy run" in dialogs.texts("question")[0]
+    assert not window.controller.is_running() and window.net is None

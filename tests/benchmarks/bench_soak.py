@@ -1,0 +1,123 @@
+"""A long soak in the window: does memory grow with the epochs, and what grows?
+
+Trains a small network for many short epochs in the real window (offscreen unless a display
+is set), with its curves and weight views live, and prints one JSON object:
+
+- ``rss_bytes_per_epoch``: the slope of the resident memory over the epochs after the first
+  ``--warmup`` (a least-squares line through one sample an epoch), and ``rss_mb`` at a few
+  epochs;
+- ``python_growth``: with ``tracemalloc`` on, in a second run, the Python allocations that
+  grew between the end of the warm-up and the end, by source line (bytes per epoch), so that
+  what grows can be named: the run's history lists are expected to.
+
+    python tests/benchmarks/bench_soak.py [--epochs 3000] [--samples 256] [--batch 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=3000)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--samples", type=int, default=256)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--trace-epochs", type=int, default=1500, help="epochs of the traced run")
+    args = p.parse_args(argv)
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["NNDESK_SETTINGS_FILE"] = str(Path(tempfile.mkdtemp(prefix="nndesk-soak-"))
+                                             / "settings.ini")
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QEventLoop
+
+    from nndesk.engine import load_preset
+    from nndesk.gui.app import create_application
+    from nndesk.gui.main_window import MainWindow
+
+    app = create_application(["nndesk"])
+    window = MainWindow()
+    window.resize(1366, 768)
+    window.show()
+    loop = QEventLoop()
+    window.datasetReady.connect(loop.quit)
+    if not window.dataset_ready():
+        loop.exec()
+
+    def run(epochs: int, on_epoch) -> None:
+        spec = load_preset("default")
+        spec["layers"][0]["units"] = 64
+        spec["layers"][1]["units"] = 32
+        spec["training"].update({"epochs": epochs, "batch_size": args.batch,
+                                 "validation_split": 0.1, "augment": False})
+        window.form.set_spec(spec, "soak")
+        window.dashboard.subset_spin.setValue(args.samples)
+        window.session.set_unsaved(False)
+        window.controller.epochsEnded.connect(on_epoch)
+        done = QEventLoop()
+        window.runEnded.connect(done.quit)
+        window.start_training()
+        done.exec()
+        window.runEnded.disconnect(done.quit)
+        window.controller.epochsEnded.disconnect(on_epoch)
+
+    samples: dict[int, int] = {}
+    run(args.epochs, lambda events: samples.__setitem__(events[-1]["epoch"], rss()))
+    after = sorted(e for e in samples if e > args.warmup)
+    report = {"epochs": args.epochs, "samples": args.samples, "batch_size": args.batch,
+              "batches_per_epoch": -(-int(args.samples * 0.9) // args.batch),
+              "rss_bytes_per_epoch": round(slope(after, [samples[e] for e in after])),
+              "rss_mb": {e: round(samples[e] / 2**20, 1) for e in
+                         (min(samples), args.warmup, args.epochs // 2, max(samples)) if e in samples}}
+
+    tracemalloc.start(1)
+    marks = {}
+
+    def trace(events):
+        epoch = events[-1]["epoch"]
+        if "start" not in marks and epoch >= args.warmup:
+            marks["start"] = (epoch, tracemalloc.take_snapshot())
+        marks["last"] = epoch
+
+    run(args.trace_epochs, trace)
+    end = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    start_epoch, start = marks["start"]
+    span = max(1, marks["last"] - start_epoch)
+    grown = [s for s in end.compare_to(start, "lineno") if s.size_diff > 0][:8]
+    root = str(ROOT) + os.sep
+    report["python_growth"] = {
+        "epochs_traced": span,
+        "bytes_per_epoch_total": round(sum(s.size_diff for s in end.compare_to(start, "lineno"))
+                                       / span),
+        "top": [{"where": f"{s.traceback[0].filename.replace(root, '')}:{s.traceback[0].lineno}",
+                 "bytes_per_epoch": round(s.size_diff / span, 1)} for s in grown]}
+    window.session.set_unsaved(False)
+    window.close()
+    app.processEvents()
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
