@@ -198,7 +198,8 @@ def load_model(path) -> Network:
             try:
                 value = json.loads(meta[key])
             except (ValueError, RecursionError):  # not JSON, or nested beyond reason
-                _fail(path, f"the {key.replace('_', ' ')} stored in the file is damaged")
+                _fail(path, f"the file's metadata is damaged: its {key.replace('_', ' ')} is not "
+                            f"valid JSON")
             problem = metadata_problem(key, value, net.num_classes)
             if problem:
                 _fail(path, f"the file's metadata is damaged: {problem}")

@@ -137,6 +137,7 @@ class TrainingDashboard(QWidget):
         self._last_progress = 0.0
         self._epochs = 1
         self._batches = 1
+        self._latest, self._epoch_shown = None, True
         self.set_state("idle")
 
     # --- state ------------------------------------------------------------------------
@@ -186,6 +187,7 @@ class TrainingDashboard(QWidget):
         self.run_bar.setValue(0)
         self.epoch_text.setText(f"Epoch 1 of {self._epochs}")
         self.run_text.setText("Run")
+        self._latest, self._epoch_shown = None, False
         self.metrics_label.setText(f"Training on {format_count(event.get('samples', 0))} samples, "
                                    f"{self._batches} batches per epoch…")
         self.banner.hide()
@@ -193,10 +195,15 @@ class TrainingDashboard(QWidget):
 
     def show_progress(self, epoch: int, batch: int, samples_per_second: float) -> bool:
         """Move the bars (a few times a second at most); True when they moved."""
+        self._latest = (epoch, batch, samples_per_second)
         now = time.perf_counter()
         if now - self._last_progress < PROGRESS_SECONDS and batch < self._batches:
             return False  # the curves carry the detail
         self._last_progress = now
+        self._draw_progress(epoch, batch, samples_per_second, running=True)
+        return True
+
+    def _draw_progress(self, epoch: int, batch: int, samples_per_second: float, running: bool):
         done = (epoch - 1) * self._batches + batch
         total = self._epochs * self._batches
         self.epoch_bar.setValue(batch)
@@ -204,10 +211,10 @@ class TrainingDashboard(QWidget):
         self.run_bar.setValue(done)
         elapsed = time.perf_counter() - self._run_start
         remaining = elapsed * (total - done) / done if done else float("nan")
-        self.run_bar.setFormat(f"{100 * done / total:.0f}% · {format_duration(remaining)} left")
+        left = f" · {format_duration(remaining)} left" if running else ""
+        self.run_bar.setFormat(f"{100 * done / total:.0f}%{left}")
         self.epoch_text.setText(f"Epoch {epoch} of {self._epochs}")
         self.run_text.setText(f"{format_count(samples_per_second)} samples/s")
-        return True
 
     def show_epoch(self, event: dict) -> None:
         def pct(v):
@@ -216,6 +223,7 @@ class TrainingDashboard(QWidget):
         def num(v):
             return f"{v:.4f}" if v is not None else "–"
 
+        self._epoch_shown = True
         val = ""
         if event.get("val_loss") is not None:
             val = (f" · validation loss <b>{num(event['val_loss'])}</b>, "
@@ -227,6 +235,10 @@ class TrainingDashboard(QWidget):
     def end_run(self, text: str, metrics_note: str = "") -> None:
         """The run is over: ``text`` says how; ``metrics_note`` (HTML) follows the metrics."""
         self.plots.stop_live()
+        if self._latest is not None:
+            self._draw_progress(*self._latest, running=False)
+        if not self._epoch_shown:
+            self.metrics_label.setText("No epoch was completed.")
         self.run_text.setText(text)
         if metrics_note:
             self.metrics_label.setText(self.metrics_label.text() + metrics_note)
@@ -246,6 +258,7 @@ class TrainingDashboard(QWidget):
         self.metrics_label.setText(opened + (": " + (", ".join(parts) if parts else "no metrics")
                                              if metrics else "."))
 
-    def show_failure(self, message: str, title: str = "Training failed.") -> None:
-        """The banner above the curves; ``message`` is HTML (escape plain text first)."""
-        self.banner.show_message(f"<b>{html.escape(title)}</b> {message}")
+    def show_failure(self, message: str, title: str = "Training failed. ") -> None:
+        """The banner above the curves: ``title`` in bold, then ``message``, which is HTML
+        (escape plain text first)."""
+        self.banner.show_message(f"<b>{html.escape(title)}</b>{message}")

@@ -189,7 +189,9 @@ class Runner(QObject):
             test = f" · test accuracy {100 * metrics['test_accuracy']:.2f}%"
         self.w.dashboard.end_run(f"{text} in {format_duration(seconds)}", test)
         if result.get("reason") == "diverged" and result.get("message"):
-            self.w.dashboard.show_failure(html.escape(result["message"]), "Training diverged.")
+            lead, rest = "Training diverged", result["message"]
+            rest = rest[len(lead):] if rest.startswith(lead) else f": {rest}"
+            self.w.dashboard.show_failure(html.escape(rest), lead)
         self.w.status_state.setText(text)
         self.session.network_trained()
         self.w.trainingFinished.emit(result)

@@ -6,9 +6,9 @@ is set), with its curves and weight views live, and prints one JSON object:
 - ``rss_bytes_per_epoch``: the slope of the resident memory over the epochs after the first
   ``--warmup`` (a least-squares line through one sample an epoch), and ``rss_mb`` at a few
   epochs;
-- ``python_growth``: with ``tracemalloc`` on, in a second run, the Python allocations that
-  grew between the end of the warm-up and the end, by source line (bytes per epoch), so that
-  what grows can be named: the run's history lists are expected to.
+- ``python_growth``: with ``tracemalloc`` on, in a run of its own process, the Python
+  allocations that grew between the end of the warm-up and the end, by source line (bytes
+  per epoch), so that what grows can be named: the run's history lists are expected to.
 
     python tests/benchmarks/bench_soak.py [--epochs 3000] [--samples 256] [--batch 64]
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import tracemalloc
@@ -36,13 +37,17 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=3000)
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--samples", type=int, default=256)
     p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--trace-epochs", type=int, default=1500, help="epochs of the traced run")
+
+
+def measure(argv: list[str]) -> int:
+    p = argparse.ArgumentParser()
+    options(p)
+    p.add_argument("--mode", choices=("rss", "trace"))
     args = p.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -81,40 +86,66 @@ def main(argv: list[str] | None = None) -> int:
         window.runEnded.disconnect(done.quit)
         window.controller.epochsEnded.disconnect(on_epoch)
 
-    samples: dict[int, int] = {}
-    run(args.epochs, lambda events: samples.__setitem__(events[-1]["epoch"], rss()))
-    after = sorted(e for e in samples if e > args.warmup)
-    report = {"epochs": args.epochs, "samples": args.samples, "batch_size": args.batch,
-              "batches_per_epoch": -(-int(args.samples * 0.9) // args.batch),
-              "rss_bytes_per_epoch": round(slope(after, [samples[e] for e in after])),
-              "rss_mb": {e: round(samples[e] / 2**20, 1) for e in
-                         (min(samples), args.warmup, args.epochs // 2, max(samples)) if e in samples}}
+    if args.mode == "rss":
+        samples: dict[int, int] = {}
+        run(args.epochs, lambda events: samples.__setitem__(events[-1]["epoch"], rss()))
+        after = sorted(e for e in samples if e > args.warmup)
+        marks = sorted({min(samples), min(after), after[len(after) // 2], max(samples)})
+        report = {"rss_bytes_per_epoch": round(slope(after, [samples[e] for e in after])),
+                  "rss_mb": {e: round(samples[e] / 2**20, 1) for e in marks}}
+    else:
+        tracemalloc.start(1)
+        marks = {}
 
-    tracemalloc.start(1)
-    marks = {}
+        def trace(events):
+            epoch = events[-1]["epoch"]
+            if "start" not in marks and epoch >= args.warmup:
+                marks["start"] = (epoch, tracemalloc.take_snapshot())
+            marks["last"] = epoch
 
-    def trace(events):
-        epoch = events[-1]["epoch"]
-        if "start" not in marks and epoch >= args.warmup:
-            marks["start"] = (epoch, tracemalloc.take_snapshot())
-        marks["last"] = epoch
-
-    run(args.trace_epochs, trace)
-    end = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    start_epoch, start = marks["start"]
-    span = max(1, marks["last"] - start_epoch)
-    grown = [s for s in end.compare_to(start, "lineno") if s.size_diff > 0][:8]
-    root = str(ROOT) + os.sep
-    report["python_growth"] = {
-        "epochs_traced": span,
-        "bytes_per_epoch_total": round(sum(s.size_diff for s in end.compare_to(start, "lineno"))
-                                       / span),
-        "top": [{"where": f"{s.traceback[0].filename.replace(root, '')}:{s.traceback[0].lineno}",
-                 "bytes_per_epoch": round(s.size_diff / span, 1)} for s in grown]}
+        run(args.epochs, trace)
+        end = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        start_epoch, start = marks["start"]
+        span = max(1, marks["last"] - start_epoch)
+        diffs = [d for d in end.compare_to(start, "lineno")
+                 if "tracemalloc" not in d.traceback[0].filename]
+        report = {"python_growth": {
+            "epochs_traced": span,
+            "bytes_per_epoch_total": round(sum(d.size_diff for d in diffs) / span),
+            "top": [{"where": where(d.traceback[0]), "bytes_per_epoch": round(d.size_diff / span, 1),
+                     "objects_per_epoch": round(d.count_diff / span, 2)}
+                    for d in diffs if d.size_diff > 0][:10]}}
     window.session.set_unsaved(False)
     window.close()
     app.processEvents()
+    print(json.dumps(report))
+    return 0
+
+
+def where(frame) -> str:
+    """A source line named inside the repository or the installed package."""
+    name = frame.filename
+    for marker in (str(ROOT) + os.sep, "site-packages" + os.sep):
+        if marker in name:
+            name = name.split(marker, 1)[1]
+    return f"{name}:{frame.lineno}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Each measurement in a process of its own, so that neither sees the other's memory."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--mode" in args:
+        return measure(args)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options(p)
+    parsed = p.parse_args(args)
+    report = {"epochs": parsed.epochs, "samples": parsed.samples, "batch_size": parsed.batch,
+              "batches_per_epoch": -(-int(parsed.samples * 0.9) // parsed.batch)}
+    for mode in ("rss", "trace"):
+        out = subprocess.run([sys.executable, __file__, "--mode", mode, *args], check=True,
+                             capture_output=True, text=True)
+        report.update(json.loads(out.stdout.splitlines()[-1]))
     print(json.dumps(report, indent=2))
     return 0
 

@@ -143,7 +143,7 @@ def test_a_diverged_run_is_shown_with_the_rate_and_keeps_its_curves(qtbot, windo
     result = finished.args[0]
     assert result["reason"] == "diverged" and "it was 50" in result["message"]
     banner = window.dashboard.banner
-    assert banner.isVisible() and "Training diverged." in banner.text()
+    assert banner.isVisible() and "Training diverged</b> at epoch 1" in banner.text()
     assert "Try a smaller learning rate" in banner.text()
     assert window.status_state.text() == "Diverged"
     qtbot.waitUntil(lambda: not window.controller.is_running(), timeout=5000)
