@@ -18,6 +18,7 @@ only a little, and its loss keeps falling; the last two conditions keep such run
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
@@ -54,7 +55,7 @@ class Watch:
 
     def batch(self, loss: float) -> str | None:
         """After each batch, with its loss."""
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             return f"the loss became {loss}, not a finite number"
         self.steps += 1
         if self.start is None:

@@ -220,9 +220,9 @@ class Trainer:
                                     self.epochs)
                 loss, out = step(xb, yb, lr)
                 problem = self._watch.batch(loss)
-                if problem is not None:
+                if problem and not self._keeps_going(problem, epoch, lr, math.isfinite(loss)):
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
-                    self._diverging(problem, epoch, b, lr, finite=math.isfinite(loss))
+                    raise _Diverged(problem, epoch, b, lr)
                 m = len(yb)
                 seen += m
                 loss_sum += loss * m
@@ -236,8 +236,8 @@ class Trainer:
             epoch_seconds += time.perf_counter() - t0
             self._finish_time(epoch_seconds, seen)
             if not np.isfinite(net.params).all():
-                self._diverging("the weights stopped being finite numbers", epoch,
-                                batches_per_epoch - 1, lr, finite=False)
+                raise _Diverged("the weights stopped being finite numbers", epoch,
+                                batches_per_epoch - 1, lr)
             val_loss, val_acc = (net.evaluate(self.x_val, self.y_val) if self.x_val is not None
                                  else (None, None))
             record = {"epoch": epoch + 1, "train_loss": loss_sum / seen,
@@ -257,20 +257,21 @@ class Trainer:
                 if self.patience and val_loss is not None and since_best >= self.patience:
                     return "early_stopping"
             problem = self._watch.epoch(record["train_accuracy"], val_acc, record["train_loss"])
-            if problem is not None:
-                self._diverging(problem, epoch, batches_per_epoch - 1, lr)
+            if problem and not self._keeps_going(problem, epoch, lr):
+                raise _Diverged(problem, epoch, batches_per_epoch - 1, lr)
         return "completed"
 
-    def _diverging(self, what: str, epoch: int, batch: int, lr: float, finite: bool = True):
-        """Stop the run as diverged, or with ``keep_going`` warn once and train on while the
-        numbers stay finite."""
+    def _keeps_going(self, what: str, epoch: int, lr: float, finite: bool = True) -> bool:
+        """Whether a diverging run trains on: only with ``keep_going``, while its numbers stay
+        finite, and with a warning the first time."""
         if not (self.keep_going and finite):
-            raise _Diverged(what, epoch, batch, lr)
+            return False
         if not self._warnings:
             message = (f"The run is diverging at epoch {epoch + 1}: {what}. Training goes on "
                        f"as asked; a smaller learning rate (it is {lr:g}) would help.")
             self._warnings.append(message)
             self._emit({"event": "warning", "message": message})
+        return True
 
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds

@@ -7,8 +7,9 @@ is set), with its curves and weight views live, and prints one JSON object:
   ``--warmup`` (a least-squares line through one sample an epoch), and ``rss_mb`` at a few
   epochs;
 - ``python_growth``: with ``tracemalloc`` on, in a run of its own process, the Python
-  allocations that grew between the end of the warm-up and the end, by source line (bytes
-  per epoch), so that what grows can be named: the run's history lists are expected to.
+  allocations that grew steadily (in both halves of the run after the warm-up, at similar
+  rates) by source line, in bytes per epoch, so that what grows can be named: the run's
+  history lists and the curves drawn from them are expected to.
 
     python tests/benchmarks/bench_soak.py [--epochs 3000] [--samples 256] [--batch 64]
 """
@@ -95,27 +96,38 @@ def measure(argv: list[str]) -> int:
                   "rss_mb": {e: round(samples[e] / 2**20, 1) for e in marks}}
     else:
         tracemalloc.start(1)
-        marks = {}
+        mid_epoch = (args.warmup + args.epochs) // 2
+        snaps: dict[str, tuple] = {}
 
         def trace(events):
             epoch = events[-1]["epoch"]
-            if "start" not in marks and epoch >= args.warmup:
-                marks["start"] = (epoch, tracemalloc.take_snapshot())
-            marks["last"] = epoch
+            for name, at in (("start", args.warmup), ("mid", mid_epoch), ("end", args.epochs)):
+                if name not in snaps and epoch >= at:
+                    snaps[name] = (epoch, tracemalloc.take_snapshot())
 
         run(args.epochs, trace)
-        end = tracemalloc.take_snapshot()
         tracemalloc.stop()
-        start_epoch, start = marks["start"]
-        span = max(1, marks["last"] - start_epoch)
-        diffs = [d for d in end.compare_to(start, "lineno")
-                 if "tracemalloc" not in d.traceback[0].filename]
+        # A line grows steadily when it grew in both halves at similar rates; weight snapshots
+        # and other short-lived arrays come and go and are left out.
+        (e0, s0), (e1, s1), (e2, s2) = snaps["start"], snaps["mid"], snaps["end"]
+
+        def per_line(later, earlier, epochs):
+            return {d.traceback[0]: d.size_diff / max(1, epochs)
+                    for d in later.compare_to(earlier, "lineno")}
+
+        first, second = per_line(s1, s0, e1 - e0), per_line(s2, s1, e2 - e1)
+        counts = {d.traceback[0]: d.count_diff / max(1, e2 - e0)
+                  for d in s2.compare_to(s0, "lineno")}
+        steady = sorted(((min(first[k], second.get(k, 0)) + max(first[k], second.get(k, 0))) / 2,
+                         k) for k in first
+                        if first[k] > 0 and second.get(k, 0) > 0
+                        and min(first[k], second[k]) > 0.5 * max(first[k], second[k])
+                        and "tracemalloc" not in k.filename)[::-1]
         report = {"python_growth": {
-            "epochs_traced": span,
-            "bytes_per_epoch_total": round(sum(d.size_diff for d in diffs) / span),
-            "top": [{"where": where(d.traceback[0]), "bytes_per_epoch": round(d.size_diff / span, 1),
-                     "objects_per_epoch": round(d.count_diff / span, 2)}
-                    for d in diffs if d.size_diff > 0][:10]}}
+            "epochs_traced": e2 - e0,
+            "bytes_per_epoch_steady": round(sum(b for b, _ in steady)),
+            "lines": [{"where": where(k), "bytes_per_epoch": round(b, 1),
+                       "objects_per_epoch": round(counts.get(k, 0.0), 2)} for b, k in steady[:10]]}}
     window.session.set_unsaved(False)
     window.close()
     app.processEvents()

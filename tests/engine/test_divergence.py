@@ -119,6 +119,7 @@ def test_keep_going_warns_once_and_trains_every_epoch(mnist):
     assert result["reason"] == "completed" and len(result["history"]["epoch"]) == 3
     assert len(warnings) == 1 and result["warnings"] == [warnings[0]["message"]]
     assert "diverging" in warnings[0]["message"]
+    assert result["samples_per_second"] * result["train_seconds"] == pytest.approx(3 * 2000)
 
 
 @pytest.mark.parametrize("name", ["softmax_cross_entropy", "mse", "sum_of_squares"])
