@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     user_env = dict(os.environ)  # for `nndesk train`, before the window's BLAS setting
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
     from nndesk.gui.app import leave_a_core_for_the_window
     leave_a_core_for_the_window()  # as `nndesk` does, before NumPy is imported
     os.environ["NNDESK_SETTINGS_FILE"] = str(Path(tempfile.mkdtemp(prefix="nndesk-bench-"))
@@ -131,21 +131,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from nndesk.data import load_dataset
     from nndesk.engine import load_preset
-    from nndesk.gui.app import create_application
-    from nndesk.gui.main_window import MainWindow
+    from benchutil import open_window
 
-    app = create_application(["nndesk"])
     spec = load_preset(args.preset)
     spec["training"]["epochs"] = args.epochs
     dataset = load_dataset(spec["dataset"])
-
-    window = MainWindow()
-    window.resize(1366, 768)
-    window.show()
-    loop = QEventLoop()
-    window.datasetReady.connect(loop.quit)
-    if not window.dataset_ready():
-        loop.exec()
+    app, window = open_window()
     window.form.set_spec(spec, "benchmark")
     window.dashboard.subset_spin.setValue(args.samples)
     app.processEvents()

@@ -54,21 +54,13 @@ def measure(argv: list[str]) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["NNDESK_SETTINGS_FILE"] = str(Path(tempfile.mkdtemp(prefix="nndesk-soak-"))
                                              / "settings.ini")
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
     from PySide6.QtCore import QEventLoop
 
+    from benchutil import open_window
     from nndesk.engine import load_preset
-    from nndesk.gui.app import create_application
-    from nndesk.gui.main_window import MainWindow
 
-    app = create_application(["nndesk"])
-    window = MainWindow()
-    window.resize(1366, 768)
-    window.show()
-    loop = QEventLoop()
-    window.datasetReady.connect(loop.quit)
-    if not window.dataset_ready():
-        loop.exec()
+    app, window = open_window()
 
     def run(epochs: int, on_epoch) -> None:
         spec = load_preset("default")

@@ -179,3 +179,21 @@ def baseline_engine(rev: str):
     (root / "nndesk").rename(root / "nndesk_baseline")
     sys.path.insert(0, str(root))
     return importlib.import_module("nndesk_baseline.engine")
+
+
+def open_window():
+    """The application and a shown main window (1366x768) with its dataset loaded."""
+    from PySide6.QtCore import QEventLoop
+
+    from nndesk.gui.app import create_application
+    from nndesk.gui.main_window import MainWindow
+
+    app = create_application(["nndesk"])
+    window = MainWindow()
+    window.resize(1366, 768)
+    window.show()
+    loop = QEventLoop()
+    window.datasetReady.connect(loop.quit)
+    if not window.dataset_ready():
+        loop.exec()
+    return app, window
