@@ -1,7 +1,8 @@
 """Weight initializers, looked up by name in ``INITIALIZERS``.
 
 Each takes the generator, the fan-in and fan-out and returns ``(weight, bias)`` with the
-weight shaped (fan_in, fan_out). The two classic ones from Nielsen's tutorials also draw the
+weight shaped (fan_in, fan_out), or ``shape`` with ``shape[0]`` biases when given (a
+convolution's (filters, channels, kh, kw), whose fans are channels·kh·kw and filters·kh·kw). The two classic ones from Nielsen's tutorials also draw the
 biases from N(0, 1), as his ``network.py`` and ``network2.py`` do; the rest start biases at zero.
 """
 
@@ -10,41 +11,51 @@ from __future__ import annotations
 import numpy as np
 
 
-def _zeros(fan_out):
-    return np.zeros(fan_out)
+def _zeros(n):
+    return np.zeros(n)
 
 
-def standard_normal(rng, fan_in, fan_out):
-    return rng.standard_normal((fan_in, fan_out)), rng.standard_normal(fan_out)
+def _shapes(fan_in, fan_out, shape):
+    """The weight's shape and the bias's length."""
+    return (shape, shape[0]) if shape is not None else ((fan_in, fan_out), fan_out)
 
 
-def scaled_normal(rng, fan_in, fan_out):
-    w = rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
-    return w, rng.standard_normal(fan_out)
+def standard_normal(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
+    return rng.standard_normal(w), rng.standard_normal(b)
 
 
-def scaled_uniform(rng, fan_in, fan_out):
+def scaled_normal(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
+    return rng.standard_normal(w) / np.sqrt(fan_in), rng.standard_normal(b)
+
+
+def scaled_uniform(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
     limit = 1.0 / np.sqrt(fan_in)
-    return rng.uniform(-limit, limit, (fan_in, fan_out)), _zeros(fan_out)
+    return rng.uniform(-limit, limit, w), _zeros(b)
 
 
-def glorot_normal(rng, fan_in, fan_out):
-    std = np.sqrt(2.0 / (fan_in + fan_out))
-    return rng.normal(0.0, std, (fan_in, fan_out)), _zeros(fan_out)
+def glorot_normal(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
+    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), w), _zeros(b)
 
 
-def glorot_uniform(rng, fan_in, fan_out):
+def glorot_uniform(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-limit, limit, (fan_in, fan_out)), _zeros(fan_out)
+    return rng.uniform(-limit, limit, w), _zeros(b)
 
 
-def he_normal(rng, fan_in, fan_out):
-    return rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out)), _zeros(fan_out)
+def he_normal(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), w), _zeros(b)
 
 
-def he_uniform(rng, fan_in, fan_out):
+def he_uniform(rng, fan_in, fan_out, shape=None):
+    w, b = _shapes(fan_in, fan_out, shape)
     limit = np.sqrt(6.0 / fan_in)
-    return rng.uniform(-limit, limit, (fan_in, fan_out)), _zeros(fan_out)
+    return rng.uniform(-limit, limit, w), _zeros(b)
 
 
 INITIALIZERS = {

@@ -1,6 +1,8 @@
-"""Layers, looked up by type name in ``LAYER_TYPES``.
+"""The layer contract, and the dense and dropout layers (the registry is ``layer_types.py``).
 
-Data is batch-major: ``x`` is (N, features). A dense layer with weights ``W`` (in, out) and
+Data is batch-major: ``x`` is (N, features). Between layers a batch of images travels as
+(N, C·H·W) with its features in (C, H, W) order, PyTorch's flatten order; a layer that works
+on images (``convolution.py``) reshapes it to its (N, C, H, W) view. A dense layer with weights ``W`` (in, out) and
 bias ``b`` (out,) computes, for the batch,
 
     forward:   z = x @ W + b
@@ -10,7 +12,8 @@ bias ``b`` (out,) computes, for the batch,
                db = sum of dz over the batch
                dx = dz @ W.T           (passed on to the layer below)
 
-The contract follows Keras: settings in ``__init__``, shapes fixed in ``build``, parameters
+The contract follows Keras: settings in ``__init__``, shapes fixed in ``build`` (which says
+in a ValueError why a shape cannot be taken), parameters
 bound to views of the network's flat parameter and gradient vectors in ``bind``, then
 ``forward(x, training)`` and ``backward(grad)``. A training forward pass keeps ``x``, ``z``
 and ``a`` for the backward pass; inference (``infer``) keeps nothing, so predictions may run
@@ -18,6 +21,8 @@ on another thread while the network trains.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -28,19 +33,27 @@ from .initializers import INITIALIZERS
 class Layer:
     kind = ""
     param_count = 0
+    weight_count = 0  # the leading parameters that weight decay shrinks (not biases)
+    macs = 0  # multiply-adds per sample, for the spec's FLOPs figure
+    workspace = 0  # numbers a training step holds per sample besides the layer's output
 
     def __init__(self, config: dict):
         self.config = dict(config)
-        self.input_size = 0
-        self.output_size = 0
+        self.input_shape: tuple[int, ...] = ()
+        self.output_shape: tuple[int, ...] = ()
 
     @property
-    def output_shape(self) -> tuple[int, ...]:
-        return (self.output_size,)
+    def input_size(self) -> int:
+        return math.prod(self.input_shape)
 
-    def build(self, input_size: int) -> int:
-        self.input_size = self.output_size = input_size
-        return self.output_size
+    @property
+    def output_size(self) -> int:
+        return math.prod(self.output_shape)
+
+    def build(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Fix the shapes for one sample's ``input_shape``; returns the output shape."""
+        self.input_shape = self.output_shape = tuple(input_shape)
+        return self.output_shape
 
     def bind(self, params, grads, rng, default_initializer: str) -> None:
         """Attach views of the flat parameter/gradient vectors and initialise them."""
@@ -83,11 +96,14 @@ class Dense(Layer):
         self.activation = ACTIVATIONS[config.get("activation", "linear")]
         self.x = self.z = self.a = None
 
-    def build(self, input_size):
-        self.input_size = input_size
-        self.output_size = int(self.config["units"])
-        self.param_count = self.input_size * self.output_size + self.output_size
-        return self.output_size
+    def build(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(f"a dense layer takes a flat input, and its input is "
+                             f"{shape_text(input_shape)}: put a flatten layer before it")
+        self.input_shape, self.output_shape = tuple(input_shape), (int(self.config["units"]),)
+        self.weight_count = self.macs = self.input_size * self.output_size
+        self.param_count = self.weight_count + self.output_size
+        return self.output_shape
 
     def bind(self, params, grads, rng, default_initializer):
         n_in, n_out = self.input_size, self.output_size
@@ -151,21 +167,6 @@ class Dropout(Layer):
         return grad if self.mask is None else grad * self.mask
 
 
-REQUIRED = object()
-
-# type name -> (class, {field: default}). A dense layer's initializer of None means
-# "use the spec's initializer".
-LAYER_TYPES: dict[str, tuple[type[Layer], dict]] = {
-    "dense": (Dense, {"units": REQUIRED, "activation": "relu", "initializer": None}),
-    "dropout": (Dropout, {"rate": 0.5}),
-}
-
-DESCRIPTIONS = {
-    "dense": "Fully connected: x·W + b, then an activation",
-    "dropout": "Randomly zeroes a fraction of units while training",
-}
-
-
-def make_layer(config: dict) -> Layer:
-    cls, _ = LAYER_TYPES[config["type"]]
-    return cls.from_config(config)
+def shape_text(shape) -> str:
+    """A shape as the window shows it: 16 x 28 x 28."""
+    return " x ".join(str(d) for d in shape)

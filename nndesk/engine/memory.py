@@ -7,8 +7,9 @@ With P parameters, B the batch size, U the units summed over the layers, W the w
     parameters   (8 + k) P     weights, gradients, the best weights so far, k running
                                averages of the optimizer, the fast path's own weights and
                                gradients, and the temporaries of an update
-    activations  the larger of  3 B U + 2 B W  (each layer's z, a and gradient for a training
-                               batch, and the widest layer's W work arrays)  and  3 E W
+    activations  the larger of  3 B U + 2 B W + B C  (each layer's z, a and gradient for a
+                               training batch, the widest layer's W work arrays, and the
+                               largest im2col copies C of a convolution)  and  E (3 W + C / 2)
                                (one evaluation batch of E = 8,192 samples going through)
     data         5 N F         the training copy of the samples (4 bytes a feature) and the
                                fast path's one-byte input codes
@@ -19,13 +20,12 @@ compares this with the peak memory of real runs.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .layers import make_layer
+from .layer_types import make_layer
 from .spec import check
 
 OPTIMIZER_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
@@ -37,16 +37,18 @@ class NotEnoughMemory(ValueError):
     """Training this spec would need more memory than the machine has."""
 
 
-def layer_sizes(spec: dict) -> tuple[int, list[int]]:
-    """The parameter count and each layer's output size, computed without allocating them."""
-    size = math.prod(spec["input_shape"])
-    params, outputs = 0, []
+def layer_sizes(spec: dict) -> tuple[int, list[int], int]:
+    """The parameter count, each layer's output size and the largest work arrays a layer
+    holds per sample (a convolution's im2col), computed without allocating any of them."""
+    params, outputs, workspace = 0, [], 0
+    shape = tuple(spec["input_shape"])
     for cfg in spec["layers"]:
         layer = make_layer(cfg)
-        size = layer.build(size)
+        shape = layer.build(shape)
         params += layer.param_count
-        outputs.append(size)
-    return params, outputs
+        outputs.append(layer.output_size)
+        workspace = max(workspace, layer.workspace)
+    return params, outputs, workspace
 
 
 def format_bytes(n: float) -> str:
@@ -94,14 +96,14 @@ def estimate(spec: dict, samples: int, features: int, loaded_bytes: int = 0) -> 
     """The memory training ``spec`` on ``samples`` samples of ``features`` needs, next to
     the machine's; ``loaded_bytes``: the dataset already in memory."""
     spec = check(spec)
-    params, outputs = layer_sizes(spec)
+    params, outputs, workspace = layer_sizes(spec)
     k = OPTIMIZER_ARRAYS.get(spec["optimizer"]["name"], 2)
     size = int(spec["training"]["batch_size"])
     batch = samples if size <= 0 else min(size, samples)
     widest = max(features, *outputs)
     parts = {"parameters": (8 + k) * params * ITEM,
-             "activations": max(3 * batch * sum(outputs) + 2 * batch * widest,
-                                3 * EVALUATION_BATCH * widest) * ITEM,
+             "activations": max(3 * batch * sum(outputs) + 2 * batch * widest + batch * workspace,
+                                (3 * widest + workspace // 2) * EVALUATION_BATCH) * ITEM,
              "data": 5 * samples * features + loaded_bytes}
     return Estimate(params, parts, machine_memory())
 

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from .layers import Dense, make_layer
+from .layer_types import make_layer
+from .layers import Dropout
 from .losses import LOSSES
 from .spec import check
 
@@ -34,10 +35,10 @@ class Network:
         self.loss = LOSSES[self.spec["loss"]]
         self.metadata: dict = {}
 
-        size = self.input_size
+        shape = self.input_shape
         for layer in self.layers:
-            size = layer.build(size)
-        self.output_size = size
+            shape = layer.build(shape)
+        self.output_size = math.prod(shape)
         total = sum(layer.param_count for layer in self.layers)
         self.params = np.zeros(total, dtype=self.dtype)
         self.grads = np.zeros(total, dtype=self.dtype)
@@ -51,9 +52,9 @@ class Network:
             n = layer.param_count
             layer.bind(self.params[offset:offset + n], self.grads[offset:offset + n], init_rng,
                        self.spec["initializer"])
-            if isinstance(layer, Dense):
-                self.decay_slices.append(slice(offset, offset + layer.input_size * layer.output_size))
-            else:
+            if layer.weight_count:
+                self.decay_slices.append(slice(offset, offset + layer.weight_count))
+            if isinstance(layer, Dropout):
                 layer.rng = dropout_rng
             offset += n
         # The loss's delta is dL/dz of the output layer when it is fused with its activation.

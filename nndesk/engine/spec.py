@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import json
 import math
-from dataclasses import dataclass
 
-from . import activations, initializers, layers, losses, optimizers, schedules
+from . import activations, initializers, layer_types, losses, optimizers, schedules
+from .checker import Checker, Problem, is_int, shown
+from .spec_layers import validate_layers
 
 TRAINING_DEFAULTS = {
     "batch_size": 128,
@@ -24,21 +25,8 @@ TRAINING_DEFAULTS = {
 }
 ENGINES = ("fast", "reference")
 
-MAX_UNITS = 65536
 MAX_EPOCHS = 100000
 MAX_BATCH = 1 << 20
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str  # e.g. "layers[2].units", "optimizer.learning_rate"
-    message: str  # what was expected and what was received
-    layer: int | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"layer {self.layer + 1} ({self.path})" if self.layer is not None else self.path
-        return f"{where}: {self.message}"
 
 
 class SpecError(ValueError):
@@ -74,8 +62,8 @@ def choices() -> dict:
     """Every name the spec accepts, with defaults and one-line descriptions, for forms and help."""
     return {
         "layer_types": {
-            name: {k: (None if v is layers.REQUIRED else v) for k, v in fields.items()}
-            for name, (_, fields) in layers.LAYER_TYPES.items()
+            name: {k: (None if v is layer_types.REQUIRED else v) for k, v in fields.items()}
+            for name, (_, fields) in layer_types.LAYER_TYPES.items()
         },
         "activations": list(activations.ACTIVATIONS),
         "losses": list(losses.LOSSES),
@@ -84,7 +72,7 @@ def choices() -> dict:
         "schedules": copy.deepcopy(schedules.SCHEDULES),
         "training": dict(TRAINING_DEFAULTS),
         "descriptions": {
-            "layer_types": layers.DESCRIPTIONS,
+            "layer_types": layer_types.DESCRIPTIONS,
             "initializers": initializers.DESCRIPTIONS,
             "losses": losses.DESCRIPTIONS,
             "optimizers": optimizers.DESCRIPTIONS,
@@ -103,7 +91,7 @@ def normalize(spec: dict) -> dict:
     out.setdefault("seed", 0)
     out["input_shape"] = [int(d) for d in out["input_shape"]]
     for i, cfg in enumerate(out["layers"]):
-        _, fields = layers.LAYER_TYPES[cfg["type"]]
+        _, fields = layer_types.LAYER_TYPES[cfg["type"]]
         out["layers"][i] = {"type": cfg["type"], **{k: cfg.get(k, d) for k, d in fields.items()}}
     opt = out["optimizer"]
     out["optimizer"] = {"name": opt["name"],
@@ -117,62 +105,9 @@ def normalize(spec: dict) -> dict:
 
 # --- validation -----------------------------------------------------------------------
 
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _shown(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-class _Checker:
-    def __init__(self):
-        self.problems: list[Problem] = []
-
-    def add(self, path, message, layer=None, field=None):
-        self.problems.append(Problem(path, message, layer, field))
-
-    def int_in(self, value, path, low, high, layer=None, field=None):
-        if not _is_int(value) or not low <= value <= high:
-            self.add(path, f"expected a whole number from {low} to {high}, got {_shown(value)}",
-                     layer, field)
-            return False
-        return True
-
-    def number_in(self, value, path, bounds, layer=None, field=None):
-        low, high, low_in, high_in = bounds
-        ok = _is_number(value) and (low <= value if low_in else low < value) and (
-            value <= high if high_in else value < high)
-        if not ok:
-            lo = "[" if low_in else "("
-            hi = "]" if high_in else ")"
-            self.add(path, f"expected a number in {lo}{low:g}, {high:g}{hi}, got {_shown(value)}",
-                     layer, field)
-        return ok
-
-    def name_in(self, value, path, names, what, layer=None, field=None):
-        if value not in names:
-            self.add(path, f"expected one of the {what}: {', '.join(names)}; got {_shown(value)}",
-                     layer, field)
-            return False
-        return True
-
-    def known_fields(self, d, allowed, path, layer=None):
-        for key in d:
-            if key not in allowed:
-                self.add(f"{path}.{key}" if path else key,
-                         f"unknown field {key!r}; expected only: {', '.join(sorted(allowed))}",
-                         layer, key)
-
-
 def validate(spec) -> list[Problem]:
     """Every problem with ``spec``; an empty list means it can be built."""
-    c = _Checker()
+    c = Checker()
     if not isinstance(spec, dict):
         c.add("spec", f"expected a JSON object (a dict), got {type(spec).__name__}")
         return c.problems
@@ -180,19 +115,20 @@ def validate(spec) -> list[Problem]:
                           "optimizer", "schedule", "training", "seed"}, "")
     for key in ("name", "note", "dataset"):
         if key in spec and not isinstance(spec[key], str):
-            c.add(key, f"expected text, got {_shown(spec[key])}", field=key)
+            c.add(key, f"expected text, got {shown(spec[key])}", field=key)
     if isinstance(spec.get("dataset"), str) and not spec["dataset"].strip():
         c.add("dataset", "expected a dataset name or path, got an empty text", field="dataset")
 
     shape = spec.get("input_shape")
     if (not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= 3
-            or not all(_is_int(d) and 1 <= d <= 1 << 24 for d in shape)):
-        c.add("input_shape", f"expected a list of 1 to 3 positive whole numbers such as [784], "
-              f"got {_shown(shape)}", field="input_shape")
+            or not all(is_int(d) and 1 <= d <= 1 << 24 for d in shape)):
+        c.add("input_shape", f"expected a list of 1 to 3 positive whole numbers such as [784] "
+              f"or [1, 28, 28], got {shown(shape)}", field="input_shape")
+        shape = None
 
     c.name_in(spec.get("initializer", "he_normal"), "initializer", list(initializers.INITIALIZERS),
               "initializers", field="initializer")
-    last_dense = _validate_layers(c, spec.get("layers"))
+    last_dense = validate_layers(c, spec.get("layers"), shape)
 
     loss = spec.get("loss")
     if c.name_in(loss, "loss", list(losses.LOSSES), "losses", field="loss") and last_dense:
@@ -212,50 +148,10 @@ def validate(spec) -> list[Problem]:
     return c.problems
 
 
-def _validate_layers(c: _Checker, layer_list):
-    """Checks each layer; returns (activation, units) of the last dense layer if it is last."""
-    if not isinstance(layer_list, list) or not layer_list:
-        c.add("layers", f"expected a non-empty list of layers, got {_shown(layer_list)}",
-              field="layers")
-        return None
-    for i, cfg in enumerate(layer_list):
-        path = f"layers[{i}]"
-        if not isinstance(cfg, dict):
-            c.add(path, f"expected a layer object, got {_shown(cfg)}", i)
-            continue
-        kind = cfg.get("type")
-        if not c.name_in(kind, f"{path}.type", list(layers.LAYER_TYPES), "layer types", i, "type"):
-            continue
-        _, fields = layers.LAYER_TYPES[kind]
-        c.known_fields(cfg, set(fields) | {"type"}, path, i)
-        if kind == "dense":
-            if "units" not in cfg:
-                c.add(f"{path}.units", "a dense layer needs units (a whole number of neurons)", i,
-                      "units")
-            else:
-                c.int_in(cfg["units"], f"{path}.units", 1, MAX_UNITS, i, "units")
-            c.name_in(cfg.get("activation", "relu"), f"{path}.activation",
-                      list(activations.ACTIVATIONS), "activations", i, "activation")
-            init = cfg.get("initializer")
-            if init is not None:
-                c.name_in(init, f"{path}.initializer", list(initializers.INITIALIZERS),
-                          "initializers", i, "initializer")
-        elif kind == "dropout":
-            c.number_in(cfg.get("rate", 0.5), f"{path}.rate", (0.0, 1.0, True, False), i, "rate")
-    last = layer_list[-1]
-    if isinstance(last, dict) and last.get("type") == "dropout":
-        c.add(f"layers[{len(layer_list) - 1}].type",
-              "the last layer must be a dense output layer, not dropout", len(layer_list) - 1, "type")
-        return None
-    if isinstance(last, dict) and last.get("type") == "dense":
-        return last.get("activation", "relu"), last.get("units")
-    return None
-
-
-def _validate_optimizer(c: _Checker, opt):
+def _validate_optimizer(c: Checker, opt):
     if not isinstance(opt, dict):
         c.add("optimizer", f"expected an object with a name such as {{'name': 'adam'}}, "
-              f"got {_shown(opt)}", field="optimizer")
+              f"got {shown(opt)}", field="optimizer")
         return
     name = opt.get("name")
     if not c.name_in(name, "optimizer.name", list(optimizers.OPTIMIZERS), "optimizers",
@@ -268,9 +164,9 @@ def _validate_optimizer(c: _Checker, opt):
             c.number_in(opt[key], f"optimizer.{key}", optimizers.RANGES[key], field=key)
 
 
-def _validate_schedule(c: _Checker, sched):
+def _validate_schedule(c: Checker, sched):
     if not isinstance(sched, dict):
-        c.add("schedule", f"expected an object such as {{'name': 'constant'}}, got {_shown(sched)}",
+        c.add("schedule", f"expected an object such as {{'name': 'constant'}}, got {shown(sched)}",
               field="schedule")
         return
     name = sched.get("name")
@@ -288,9 +184,9 @@ def _validate_schedule(c: _Checker, sched):
                     field="min_lr")
 
 
-def _validate_training(c: _Checker, training):
+def _validate_training(c: Checker, training):
     if not isinstance(training, dict):
-        c.add("training", f"expected an object, got {_shown(training)}", field="training")
+        c.add("training", f"expected an object, got {shown(training)}", field="training")
         return
     c.known_fields(training, set(TRAINING_DEFAULTS), "training")
     t = {**TRAINING_DEFAULTS, **training}
@@ -301,7 +197,7 @@ def _validate_training(c: _Checker, training):
     c.int_in(t["early_stopping_patience"], "training.early_stopping_patience", 0, MAX_EPOCHS,
              field="early_stopping_patience")
     if not isinstance(t["augment"], bool):
-        c.add("training.augment", f"expected true or false, got {_shown(t['augment'])}",
+        c.add("training.augment", f"expected true or false, got {shown(t['augment'])}",
               field="augment")
     c.name_in(t["engine"], "training.engine", list(ENGINES), "engines", field="engine")
 
@@ -350,24 +246,18 @@ def check(spec) -> dict:
 def describe(spec) -> dict:
     """Shapes, parameter counts, memory and FLOPs of a spec without building any weights."""
     spec = check(spec)
-    size = math.prod(spec["input_shape"])
-    rows, total, flops, activ = [], 0, 0, 0
+    shape = tuple(spec["input_shape"])
+    rows, total, flops = [], 0, 0
     for cfg in spec["layers"]:
-        layer = layers.make_layer(cfg)
-        out = layer.build(size)
-        flops += 2 * layer.param_count  # one multiply-add per weight, per sample
-        activ += out
-        rows.append({"type": cfg["type"], "output_shape": [out], "params": layer.param_count})
+        layer = layer_types.make_layer(cfg)
+        shape = layer.build(shape)
+        flops += 2 * layer.macs
+        rows.append({"type": cfg["type"], "output_shape": list(shape), "params": layer.param_count})
         total += layer.param_count
-        size = out
-    slots = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
-    state = total * (2 + slots[spec["optimizer"]["name"]])
-    batch = spec["training"]["batch_size"] or 60000
     return {
         "layers": rows,
         "total_params": total,
         "memory_bytes": total * 4,
-        "training_memory_bytes": 4 * (state + 2 * activ * batch),
         "flops_per_sample": flops,
-        "output_units": size,
+        "output_units": math.prod(shape),
     }

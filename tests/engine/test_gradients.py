@@ -137,7 +137,7 @@ def test_dropout_between_layers():
 def test_dense_input_gradient(activation):
     rng = np.random.default_rng(1)
     layer = Dense({"units": 4, "activation": activation, "initializer": "glorot_normal"})
-    layer.build(5)
+    layer.build((5,))
     params, grads = np.zeros(24), np.zeros(24)
     layer.bind(params, grads, rng, "glorot_normal")
     x = rng.normal(size=(3, 5))

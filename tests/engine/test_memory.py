@@ -25,7 +25,7 @@ def _spec(hidden, optimizer="adam", batch=128, dropout=False):
 @pytest.mark.parametrize("hidden, dropout", [([100], False), ([300, 50, 20], True), ([], False)])
 def test_layer_sizes_count_what_the_network_allocates(hidden, dropout):
     spec = _spec(hidden, dropout=dropout)
-    params, outputs = layer_sizes(spec)
+    params, outputs, _ = layer_sizes(spec)
     net = build_network(spec)
     assert params == net.params.size and outputs[-1] == net.output_size
 
