@@ -190,6 +190,8 @@ def load_model(path) -> Network:
             _fail(path, f"tensor {name} has shape {list(arr.shape)}, expected {list(expected[name])}")
         if not np.isfinite(arr).all():
             _fail(path, f"tensor {name} contains values that are not finite numbers (NaN or inf)")
+        if name.endswith(".running_var") and (arr < 0).any():
+            _fail(path, f"tensor {name} holds a negative variance")
     if meta.get("checksum") != _checksum(meta["spec"], tensors):
         _fail(path, "the file is damaged: its checksum does not match its contents")
     net.set_weights({k: (v.T if v.ndim == 2 else v) for k, v in tensors.items()})

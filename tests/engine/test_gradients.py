@@ -7,83 +7,16 @@ gradient that step used.
 
 import numpy as np
 import pytest
+from gradcheck import RTOL, check_param_gradients, rel_error
 
-from nndesk.engine import Trainer, build_network
 from nndesk.engine.activations import ACTIVATIONS
 from nndesk.engine.layers import Dense
 from nndesk.engine.losses import LOSSES
-
-RTOL = 1e-6
 
 
 def _spec(layers, loss, n_in=5):
     return {"input_shape": [n_in], "layers": layers, "loss": loss,
             "optimizer": {"name": "sgd"}, "initializer": "glorot_normal", "seed": 3}
-
-
-def _rel_error(a, b):
-    """Relative error. Central differences in float64 carry about 1e-10 of rounding noise,
-    so entries whose magnitude is below 1e-4 are held to an absolute 1e-10 instead."""
-    diff = np.abs(a - b)
-    scale = np.abs(a) + np.abs(b)
-    return np.where(scale > 1e-4, diff / np.maximum(scale, 1e-300), diff / 1e-10 * RTOL)
-
-
-def _reset_dropout(net):
-    for layer in net.layers:
-        if layer.kind == "dropout":
-            layer.rng = np.random.default_rng(11)
-
-
-def _numeric_gradients(net, x, y, indices):
-    def loss_at():
-        _reset_dropout(net)
-        out = net.forward(x, training=True)
-        return net.loss.value(out, net.logits, y)
-
-    numeric = np.empty(len(indices))
-    h = 1e-5
-    for j, i in enumerate(indices):
-        old = net.params[i]
-        net.params[i] = old + h
-        up = loss_at()
-        net.params[i] = old - h
-        down = loss_at()
-        net.params[i] = old
-        numeric[j] = (up - down) / (2 * h)
-    return numeric
-
-
-def _step_gradients(spec, x, y, engine, lr=1e-3):
-    """The gradients one whole-set SGD step of ``engine`` took."""
-    net = build_network({**spec, "optimizer": {"name": "sgd", "learning_rate": lr}},
-                        dtype=np.float64)
-    p0 = net.params.copy()
-    _reset_dropout(net)
-    result = Trainer(net, x, y, batch_size=0, epochs=1, engine=engine).run()
-    assert result["error"] is None
-    return (p0 - net.params) / lr
-
-
-def _check_param_gradients(spec, n=7, seed=0, x=None, sample=None):
-    net = build_network(spec, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    if x is None:
-        x = rng.normal(size=(n, net.input_size))
-    y = rng.integers(0, max(net.output_size, 2), size=len(x))
-    indices = np.arange(net.params.size) if sample is None else \
-        np.sort(rng.choice(net.params.size, sample, replace=False))
-    _reset_dropout(net)
-    out = net.forward(x, training=True)
-    net.backward(net.loss.delta(out, y))
-    analytic = {"backward": net.grads[indices].copy()}
-    numeric = _numeric_gradients(net, x, y, indices)
-    for engine in ("reference", "fast"):
-        analytic[engine] = _step_gradients(spec, x, y, engine)[indices]
-    for how, grads in analytic.items():
-        err = _rel_error(grads, numeric)
-        assert err.max() < RTOL, f"{how}: max relative error {err.max():.2e} at {indices[err.argmax()]}"
-
 
 def test_first_layer_input_span_through_the_fast_step():
     """Inputs whose first and last columns are zero in every sample: the fast path's first
@@ -91,7 +24,7 @@ def test_first_layer_input_span_through_the_fast_step():
     rng = np.random.default_rng(4)
     x = np.zeros((64, 200))
     x[:, 30:170] = rng.random((64, 140)) * (rng.random((64, 140)) < 0.4)
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dense", "units": 100, "activation": "relu"},
         {"type": "dense", "units": 10, "activation": "softmax"}], "softmax_cross_entropy",
         n_in=200), x=x, sample=400)
@@ -100,33 +33,33 @@ def test_first_layer_input_span_through_the_fast_step():
 @pytest.mark.parametrize("activation", [a for a in ACTIVATIONS if a != "softmax"])
 @pytest.mark.parametrize("loss", ["mse", "sum_of_squares"])
 def test_hidden_and_output_activations(activation, loss):
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dense", "units": 6, "activation": activation},
         {"type": "dense", "units": 3, "activation": activation}], loss))
 
 
 @pytest.mark.parametrize("activation", [a for a in ACTIVATIONS if a != "softmax"])
 def test_fused_softmax_cross_entropy_through_each_hidden_activation(activation):
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dense", "units": 6, "activation": activation},
         {"type": "dense", "units": 4, "activation": "softmax"}], "softmax_cross_entropy"))
 
 
 @pytest.mark.parametrize("loss", ["mse", "sum_of_squares"])
 def test_unfused_softmax_jacobian(loss):
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dense", "units": 6, "activation": "tanh"},
         {"type": "dense", "units": 4, "activation": "softmax"}], loss))
 
 
 def test_single_sigmoid_output_unit():
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dense", "units": 4, "activation": "sigmoid"},
         {"type": "dense", "units": 1, "activation": "sigmoid"}], "sum_of_squares"))
 
 
 def test_dropout_between_layers():
-    _check_param_gradients(_spec([
+    check_param_gradients(_spec([
         {"type": "dropout", "rate": 0.3},
         {"type": "dense", "units": 8, "activation": "relu"},
         {"type": "dropout", "rate": 0.5},
@@ -154,7 +87,7 @@ def test_dense_input_gradient(activation):
             xp = x.copy()
             xp[idx] += sign * 1e-6
             numeric[idx] += sign * loss(xp) / 2e-6
-    assert _rel_error(analytic, numeric).max() < RTOL
+    assert rel_error(analytic, numeric).max() < RTOL
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
@@ -176,7 +109,7 @@ def test_loss_delta_matches_its_value(name):
         zp[idx] += 1e-6
         zm[idx] -= 1e-6
         numeric[idx] = (loss.value(out_of(zp), zp, y) - loss.value(out_of(zm), zm, y)) / 2e-6
-    assert _rel_error(delta, numeric).max() < RTOL
+    assert rel_error(delta, numeric).max() < RTOL
 
 
 def test_cross_entropy_stays_finite_for_extreme_logits():
