@@ -99,6 +99,17 @@ class Network:
 
     # --- inference -----------------------------------------------------------------
 
+    def layer_outputs(self, x) -> list[np.ndarray]:
+        """Every layer's output for inputs ``x`` in inference mode, each shaped
+        (N, *layer.output_shape): feature maps (N, C, H, W) for image layers. Safe from
+        another thread while the network trains."""
+        x = self._as_batch(x)
+        outputs = []
+        for layer in self.layers:
+            x = layer.infer(x)[0]
+            outputs.append(x.reshape(len(x), *layer.output_shape))
+        return outputs
+
     def _as_batch(self, x) -> np.ndarray:
         x = np.asarray(x)
         if x.shape == self.input_shape:

@@ -154,3 +154,13 @@ def test_a_lenet_shaped_stack_with_dropout_and_a_quadratic_loss():
         {"type": "dropout", "rate": 0.3},
         {"type": "dense", "units": 4, "activation": "sigmoid"}], input_shape=(1, 8, 8),
         loss="sum_of_squares"), n=5)
+
+
+def test_layer_outputs_are_every_layers_response_in_its_own_shape():
+    net = build_network(_spec([{"type": "conv2d", "filters": 4, "kernel_size": 3},
+                               {"type": "maxpool2d", "pool_size": 2}] + _head()), dtype=np.float64)
+    x = RNG.normal(size=(2, 2 * 7 * 6))
+    outputs = net.layer_outputs(x)
+    assert [o.shape for o in outputs] == [(2, 4, 5, 4), (2, 4, 2, 2), (2, 16), (2, 3)]
+    np.testing.assert_allclose(outputs[-1], net.predict_proba(x))
+    np.testing.assert_allclose(outputs[1], pool_loops(outputs[0], 2, 2, np.max))
