@@ -128,7 +128,7 @@ class Trainer:
 
     # --- one step, as the formulas ---------------------------------------------------
 
-    def _batches(self, order):
+    def batches(self, order):
         """The epoch's mini-batches (x, y) in ``order`` (None: the whole set, once)."""
         if order is None:
             yield self.x, self.y
@@ -194,7 +194,7 @@ class Trainer:
         net, n, bs = self.net, len(self.x), self.batch_size
         batches_per_epoch = math.ceil(n / bs)
         whole_set = bs == n and self.augment is None  # the same single batch every epoch
-        batches, step = (plan.batches, plan.step) if plan is not None else (self._batches, self._step)
+        batches, step = (plan.batches, plan.step) if plan is not None else (self.batches, self._step)
         since_best = 0
         self._emit({"event": "started", "epochs": self.epochs, "batches_per_epoch": batches_per_epoch,
                     "samples": n, "batch_size": bs})

@@ -241,3 +241,18 @@ def test_the_last_gradients_read_the_same_at_a_zero_or_tiny_rate(preset, dtype, 
     for name, grad in grads["reference"].items():
         assert np.isfinite(grads["fast"][name]).all()
         _close(grad, grads["fast"][name], rtol=RTOL if dtype == np.float64 else 1e-4)
+
+
+def test_batch_norm_running_statistics_are_the_same_on_both_paths(mnist):
+    spec = load_preset("lenet_bn")
+    spec["training"]["epochs"] = 1
+    x, y = _data(spec, mnist, n=1000)
+    ref, fast = (_train(spec, x, y, engine)[0].get_weights() for engine in ("reference", "fast"))
+    start = build_network(spec).get_weights()
+    for name in ("layers.1.running_mean", "layers.1.running_var", "layers.4.running_mean",
+                 "layers.4.running_var"):
+        assert not np.array_equal(ref[name], start[name])
+        _close(ref[name], fast[name])
+    # A convolution's bias before batch norm gets no gradient: compare against all weights.
+    _close(np.concatenate([v.ravel() for v in ref.values()]),
+           np.concatenate([fast[k].ravel() for k in ref]))

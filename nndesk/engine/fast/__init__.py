@@ -19,13 +19,17 @@ The techniques, each one switchable in ``Options`` so that its gain can be measu
   batches, with the same arithmetic (``deferred.py``);
 - ``two_threads``: the optimizer's update runs on two cores when that measures faster, and the
   next batch is gathered meanwhile (``halves.py``, ``updates.py``).
+
+A network with image layers (convolution, pooling, batch norm) gets a plan of its own
+(``imageplan.py``): the same step with every layer on a kernel that keeps images channels last
+(``images.py``); the techniques above are for dense stacks and do not apply there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KERNEL_KINDS = ("dense", "dropout")  # the layer kinds this path has kernels for
+KERNEL_KINDS = ("dense", "dropout")  # the layer kinds the dense plan has kernels for
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,12 @@ class Options:
 
 
 def attach(trainer, options: Options | str = "fast"):
-    """A plan for ``trainer``'s run, or None when the network has a layer kind this path
-    has no kernel for (the trainer then takes the reference steps)."""
+    """A plan for ``trainer``'s run, or None when the network has a layer this path has no
+    kernel for (the trainer then takes the reference steps)."""
+    from . import imageplan
     from .plan import FastPlan
 
-    if any(layer.kind not in KERNEL_KINDS for layer in trainer.net.layers):
-        return None
-    return FastPlan(trainer, options if isinstance(options, Options) else Options())
+    layers = trainer.net.layers
+    if all(layer.kind in KERNEL_KINDS for layer in layers):
+        return FastPlan(trainer, options if isinstance(options, Options) else Options())
+    return imageplan.ImagePlan(trainer) if imageplan.supports(trainer.net) else None
