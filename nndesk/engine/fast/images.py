@@ -9,8 +9,9 @@ is the layout: here a batch of images is (N, H, W, C), so that
 - col2im adds kh·kw strided slices whose innermost axis, the channel, is contiguous;
 - batch norm's per-channel statistics are reductions over every axis but the last, the same
   code after a convolution and after a dense layer;
-- max pooling hands the gradient to the first largest value of each window with kh·kw
-  comparisons of whole strided slices instead of an argmax over a gathered copy.
+- pooling takes the maximum (or mean) of k·k whole strided slices, and max pooling hands the
+  gradient to the first largest value of each window with k·k comparisons of such slices
+  instead of an argmax over a gathered copy.
 
 Only ``flatten`` moves the values into the core's (C, H, W) order, where dense layers take
 over. Kernels train the network's own parameters in place.
@@ -74,7 +75,8 @@ class ConvKernel:
         self._w = w
         cols6 = w["cols"].reshape(n, self.oh, self.ow, self.kh, self.kw, self.c)
         np.copyto(cols6, _window_view(xp, self.kh, self.kw, self.s, self.oh, self.ow))
-        self.W = self.layer.W.transpose(2, 3, 1, 0).reshape(-1, self.f)  # (kh·kw·C, F)
+        # (kh·kw·C, F), contiguous: a strided view would send np.dot off BLAS
+        self.W = np.ascontiguousarray(self.layer.W.transpose(2, 3, 1, 0).reshape(-1, self.f))
         z = np.dot(w["cols"], self.W, out=w["z"])
         z += self.layer.b
         self.z = z
@@ -117,10 +119,17 @@ class PoolKernel:
                 yield u, v, (slice(None), slice(u, u + s * self.oh, s), slice(v, v + s * self.ow, s))
 
     def forward(self, x):
-        win = _window_view(x, self.k, self.k, self.s, self.oh, self.ow)
-        self.x = x
-        self.out = win.max(axis=(3, 4)) if self.max else win.mean(axis=(3, 4))
-        return self.out
+        """The max (or the sum, then the mean) of the window's k·k offset slices, each a
+        strided view with contiguous channels: k·k whole-array passes instead of a reduction
+        over a 6-D view."""
+        slices = (x[where] for _, _, where in self._offsets())
+        out = np.array(next(slices))
+        for part in slices:
+            (np.maximum if self.max else np.add)(out, part, out=out)
+        if not self.max:
+            out *= 1.0 / (self.k * self.k)
+        self.x, self.out = x, out
+        return out
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
         if not input_grad:
