@@ -120,6 +120,18 @@ def test_a_network_beyond_the_machines_memory_is_refused_before_it_is_built(tmp_
     assert "21,527,265,290 parameters" in done.stderr
 
 
+def test_a_convolution_on_the_full_training_set_in_one_batch_is_refused_with_its_memory(tmp_path):
+    from nndesk.engine import load_preset
+
+    spec = load_preset("lenet")
+    spec["layers"][0]["filters"] = spec["layers"][2]["filters"] = 64
+    (tmp_path / "cnn.json").write_text(json.dumps(spec))
+    done = _run("train", "--spec", str(tmp_path / "cnn.json"), "--batch-size", "0")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Not enough memory" in done.stderr and "activations" in done.stderr
+    assert "smaller batch size" in done.stderr
+
+
 def _save_digit(path, image28, dark_on_light, scale=9, pad=(30, 0, 0, 50)):
     import numpy as np
     from PySide6.QtGui import QImage
