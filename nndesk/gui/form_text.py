@@ -49,12 +49,36 @@ TOOLTIPS = {
     "engine": "Fast trains with the speed techniques of nndesk/engine/fast; Reference takes the "
               "textbook steps of nndesk/engine, the formulas and nothing else. Both give the "
               "same training; Reference is slower.",
-    "units": "Number of neurons in this layer (its output size).",
-    "rate": "The fraction of this layer's inputs set to zero at random while training "
-            "(0 keeps all; must be below 1).",
-    "activation": "The function applied to each neuron's weighted sum.",
-    "layer_initializer": "How this layer's weights are drawn; 'default' uses the initializer "
-                         "set under Training.",
+}
+
+# Each layer type's name as the form shows it.
+LAYER_TITLES = {"dense": "Dense", "conv2d": "Conv 2D", "maxpool2d": "Max pool",
+                "avgpool2d": "Avg pool", "flatten": "Flatten", "batchnorm": "Batch norm",
+                "dropout": "Dropout"}
+
+# Each layer setting: caption and tooltip.
+LAYER_SETTINGS = {
+    "units": ("Units", "Number of neurons in this layer (its output size)."),
+    "filters": ("Filters", "How many kernels slide over the image; each one gives an output "
+                "channel."),
+    "kernel_size": ("Kernel size", "The window each filter looks at: one number for a square "
+                    "(5 is 5 x 5) or two for height and width, such as 3 x 5."),
+    "stride": ("Stride", "How many pixels the window moves at each step; 2 halves the height "
+               "and width. A pool's default moves it by its whole size."),
+    "padding": ("Padding", "Zeros added around the image: 'valid' adds none (the image "
+                "shrinks), 'same' keeps its height and width (stride 1, odd kernel), or type "
+                "a number of pixels."),
+    "pool_size": ("Pool size", "The side of each square window: 2 keeps one value of every "
+                  "2 x 2 block, halving the height and width."),
+    "momentum": ("Momentum", "How fast the mean and variance used after training follow each "
+                 "batch's: 0.1 moves them a tenth of the way at every step."),
+    "epsilon": ("Epsilon", "A tiny number added to the variance so normalizing never divides "
+                "by zero."),
+    "rate": ("Dropout rate", "The fraction of this layer's inputs set to zero at random while "
+             "training (0 keeps all; must be below 1)."),
+    "activation": ("Activation", "The function applied to each of the layer's outputs."),
+    "initializer": ("Initializer", "How this layer's weights are drawn; 'default' uses the "
+                    "initializer set under Training."),
 }
 
 BUILTIN_DATASETS = ("mnist", "xor")

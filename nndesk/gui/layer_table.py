@@ -1,66 +1,85 @@
-"""The layer rows of the form: a table model of the spec's layers, a view with an editor in
-every setting's cell, and rows dragged to reorder them.
+"""The layer rows of the form: a table model of the spec's layers, and a view whose rows are
+dragged to reorder them.
 
-Which settings a row has comes from the engine's layer registry (``engine.choices()``'s
-``layer_types``): each setting has an editor kind here (``EDITORS``) and a column
-(``COLUMN_OF``), so a new layer type needs no list of fields in the GUI. Edits are reported
-(``valueEdited``), never applied here: the form turns them into undoable commands, and the
+Each row is an overview: the layer's name, its settings in a few words, its activation and
+initializer, the shape it gives and its parameter count. The settings are edited under the
+table, in ``layer_settings.py`` (the selected row's). Which settings a type has comes from the
+engine's layer registry (``engine.choices()``'s ``layer_types``); moves are reported
+(``moveRequested``), never made here: the form turns them into undoable commands, and the
 model shows the spec the document then holds.
 """
 
 from __future__ import annotations
 
+from numbers import Real
+
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDrag
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QHeaderView,
-                               QSizePolicy, QSpinBox, QStyledItemDelegate, QTableView, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSizePolicy, QTableView, QWidget
 
-from .form_text import TOOLTIPS
-from .widgets import brush, format_count, set_combo, set_invalid, set_spin
+from nndesk.engine.layers import shape_text
+
+from .form_text import LAYER_TITLES
+from .widgets import brush, format_count
 
 LAYER_MIME = "application/x-nndesk-layer-row"
-COLUMNS = ("Layer", "Size", "Activation", "Initializer", "Output", "Params")
-COL_TYPE, COL_SIZE, COL_ACT, COL_INIT, COL_OUT, COL_PARAMS = range(len(COLUMNS))
-COLUMN_OF = {"units": COL_SIZE, "rate": COL_SIZE, "activation": COL_ACT, "initializer": COL_INIT}
-CAPTION = {"units": "units", "rate": "dropout rate", "activation": "activation",
-           "initializer": "initializer"}
+COLUMNS = ("Layer", "Settings", "Activation", "Initializer", "Output", "Params")
+COL_TYPE, COL_SETTINGS, COL_ACT, COL_INIT, COL_OUT, COL_PARAMS = range(len(COLUMNS))
+MAX_ROWS_SHOWN = 10
+# The settings column keeps room for this much text; the activation and initializer columns
+# (also under the table, with the layer's other settings) give way to it in a narrow form.
+SETTINGS_ROOM = "16 filters 5x5, same"
 
 
-def _units(choices):
-    spin = QSpinBox()
-    spin.setRange(0, 1_000_000)
-    return spin, lambda v: int(v)
+def layer_title(kind: str) -> str:
+    return LAYER_TITLES.get(kind, kind.capitalize())
 
 
-def _rate(choices):
-    spin = QDoubleSpinBox()
-    spin.setRange(0.0, 1.0)
-    spin.setDecimals(2)
-    spin.setSingleStep(0.05)
-    return spin, lambda v: round(float(v), 4)
+def number(value) -> str:
+    return f"{value:g}" if isinstance(value, Real) and not isinstance(value, bool) else str(value)
 
 
-def _named(key, default_item=False):
-    def make(choices):
-        combo = QComboBox()
-        if default_item:
-            combo.addItem("default", None)
-        for name in choices[key]:
-            combo.addItem(name, name)
-        return combo, None
-    return make
+def square(value) -> str:
+    """A kernel or window size as 5x5 (or 3x5 for [3, 5])."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{value[0]}x{value[1]}"
+    return f"{value}x{value}" if isinstance(value, int) else str(value)
 
 
-# setting -> a function of engine.choices() giving (editor, how to read its value)
-EDITORS = {"units": _units, "rate": _rate, "activation": _named("activations"),
-           "initializer": _named("initializers", default_item=True)}
+def settings_text(kind: str, get) -> tuple[str, str]:
+    """A layer's settings in a few words, and spelled out; ``get(setting)`` gives each one's
+    value (its default when the spec leaves it out)."""
+    if kind == "dense":
+        return f"{get('units')} units", f"{get('units')} neurons"
+    if kind == "conv2d":
+        stride, padding = get("stride"), get("padding")
+        short = [f"{get('filters')} filters {square(get('kernel_size'))}"]
+        if stride != 1:
+            short.append(f"stride {stride}")
+        if padding != "valid":
+            short.append(padding if isinstance(padding, str) else f"pad {padding}")
+        pad = f"'{padding}'" if isinstance(padding, str) else f"{padding} pixels of"
+        return ", ".join(short), (f"{get('filters')} filters of {square(get('kernel_size'))}, "
+                                  f"stride {stride}, {pad} padding")
+    if kind in ("maxpool2d", "avgpool2d"):
+        size, stride = get("pool_size"), get("stride")
+        window = square(size)
+        if stride is None or stride == size:
+            return window, f"{window} windows side by side"
+        return f"{window}, stride {stride}", f"{window} windows, {stride} pixels apart"
+    if kind == "batchnorm":
+        epsilon = "" if get("epsilon") == 1e-5 else f", epsilon {number(get('epsilon'))}"
+        return (f"momentum {number(get('momentum'))}{epsilon}",
+                f"momentum {number(get('momentum'))}, epsilon {number(get('epsilon'))}")
+    if kind == "dropout":
+        return f"rate {number(get('rate'))}", f"drops {number(get('rate'))} of its inputs"
+    return "", ""
 
 
 class LayerModel(QAbstractTableModel):
-    """The spec's layers as rows; a setting's cell holds its value (EditRole). Edits and
-    moves are reported, not made: the document makes them, and the model then shows them."""
+    """The spec's layers as rows. Moves are reported, not made: the document makes them, and
+    the model then shows them."""
 
-    valueEdited = Signal(tuple, object, str)  # (("layers", row, setting), value, undo text)
     moveRequested = Signal(int, int)
 
     def __init__(self, choices: dict, parent=None):
@@ -69,7 +88,7 @@ class LayerModel(QAbstractTableModel):
         self.layers: list[dict] = []
         self.kinds: list[str] = []
         self.summary: list = []  # describe()'s rows, or [] while the spec is invalid
-        self.bad_rows: set[int] = set()
+        self.problems: dict[int, list[str]] = {}  # row -> its messages
         self.color = None
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -83,52 +102,64 @@ class LayerModel(QAbstractTableModel):
             return COLUMNS[section]
         return None
 
-    def setting(self, index: QModelIndex) -> str | None:
-        """The setting a cell edits, or None."""
-        if not index.isValid():
-            return None
-        fields = self.choices["layer_types"].get(self.kinds[index.row()], {})
-        return next((s for s in fields if s in EDITORS and COLUMN_OF[s] == index.column()), None)
-
     def flags(self, index):
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-        return flags | Qt.ItemFlag.ItemIsEditable if self.setting(index) else flags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def value(self, row: int, setting: str):
+        """Layer ``row``'s ``setting``: its value, else its default."""
+        defaults = self.choices["layer_types"].get(self.kinds[row], {})
+        return self.layers[row].get(setting, defaults.get(setting))
+
+    def _has(self, row: int, setting: str) -> bool:
+        return setting in self.choices["layer_types"].get(self.kinds[row], {})
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         row, col = index.row(), index.column()
-        kind, setting = self.kinds[row], self.setting(index)
-        if role == Qt.ItemDataRole.EditRole and setting:
-            defaults = self.choices["layer_types"].get(kind, {})
-            return self.layers[row].get(setting, defaults.get(setting))
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_TYPE:
-                return f"{row + 1}  {kind.capitalize()}"
-            if col in (COL_OUT, COL_PARAMS):
-                if row >= len(self.summary):
-                    return "–"
-                r = self.summary[row]
-                return "×".join(map(str, r["output_shape"])) if col == COL_OUT else format_count(r["params"])
-            return None if setting else "–"
+            return self._text(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col in (COL_OUT, COL_PARAMS):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if col != COL_TYPE and not setting:
+            if self._text(row, col) == "–":
                 return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and col == COL_TYPE:
-            descriptions = self.choices.get("descriptions", {}).get("layer_types", {})
-            return descriptions.get(kind, kind) + ". Drag the row by its name to move it."
-        if role == Qt.ItemDataRole.ForegroundRole and col == COL_TYPE and row in self.bad_rows:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole and row in self.problems \
+                and col in (COL_TYPE, COL_SETTINGS):
             return brush(self.color)
         return None
 
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        setting = self.setting(index)
-        if not setting or role != Qt.ItemDataRole.EditRole:
-            return False
-        row = index.row()
-        self.valueEdited.emit(("layers", row, setting), value,
-                              f"Change {CAPTION[setting]} of layer {row + 1}")
-        return True
+    def _text(self, row: int, col: int) -> str:
+        kind = self.kinds[row]
+        if col == COL_TYPE:
+            return f"{row + 1}  {layer_title(kind)}"
+        if col == COL_SETTINGS:
+            return settings_text(kind, lambda s: self.value(row, s))[0] or "–"
+        if col == COL_ACT:
+            return str(self.value(row, "activation")) if self._has(row, "activation") else "–"
+        if col == COL_INIT:
+            if not self._has(row, "initializer"):
+                return "–"
+            return str(self.value(row, "initializer") or "default")
+        if row >= len(self.summary):
+            return "–"
+        r = self.summary[row]
+        return shape_text(r["output_shape"]) if col == COL_OUT else format_count(r["params"])
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        if row in self.problems:
+            return "\n".join(self.problems[row])
+        kind = self.kinds[row]
+        if col == COL_TYPE:
+            description = self.choices.get("descriptions", {}).get("layer_types", {}).get(kind, kind)
+            return f"{description}. Drag the row to move the layer."
+        if col == COL_SETTINGS:
+            return settings_text(kind, lambda s: self.value(row, s))[1] or None
+        if col == COL_OUT and row < len(self.summary):
+            shape = self.summary[row]["output_shape"]
+            what = "channels x height x width" if len(shape) == 3 else "values"
+            return f"Each sample leaves this layer as {shape_text(shape)} ({what})"
+        return None
 
     def moveRows(self, source_parent, source: int, count: int, target_parent, target: int) -> bool:  # noqa: N802
         if count == 1 and source != target:
@@ -168,8 +199,8 @@ class LayerModel(QAbstractTableModel):
         self.summary = list(rows)
         self._changed()
 
-    def show_bad_rows(self, rows: set[int], color: str) -> None:
-        self.bad_rows, self.color = set(rows), color
+    def show_problems(self, problems: dict[int, list[str]], color: str) -> None:
+        self.problems, self.color = dict(problems), color
         self._changed()
 
     def _changed(self) -> None:
@@ -177,50 +208,16 @@ class LayerModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.layers) - 1, len(COLUMNS) - 1))
 
 
-class SettingDelegate(QStyledItemDelegate):
-    """A setting's editor, from ``EDITORS``; every change is committed at once."""
-
-    def __init__(self, choices: dict, parent=None):
-        super().__init__(parent)
-        self.choices = choices
-
-    def createEditor(self, parent, option, index):  # noqa: N802
-        setting = index.model().setting(index)
-        editor, read = EDITORS[setting](self.choices)
-        editor.setParent(parent)
-        editor.setFrame(False)
-        editor.setToolTip(TOOLTIPS["layer_initializer" if setting == "initializer" else setting])
-        editor.setProperty("setting", setting)
-        if isinstance(editor, QComboBox):
-            editor.activated.connect(lambda _: index.model().setData(index, editor.currentData()))
-        else:
-            editor.valueChanged.connect(lambda v: index.model().setData(index, read(v)))
-        return editor
-
-    def setEditorData(self, editor, index) -> None:  # noqa: N802
-        value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QComboBox):
-            set_combo(editor, value)
-        else:
-            set_spin(editor, value if value is not None else 0)
-
-    def setModelData(self, editor, model, index) -> None:  # noqa: N802
-        pass  # every change was reported as it happened (createEditor)
-
-
 class LayerTable(QTableView):
-    """The layer rows, each setting's editor open in its cell."""
+    """The layer rows; a row is selected to edit its settings, and dragged to move it."""
 
     moveRequested = Signal(int, int)  # the model's
-    valueEdited = Signal(tuple, object, str)
 
     def __init__(self, choices: dict, parent: QWidget | None = None):
         super().__init__(parent)
         self.layer_model = LayerModel(choices, self)
-        self.layer_model.valueEdited.connect(self.valueEdited)
         self.layer_model.moveRequested.connect(self.moveRequested)
         self.setModel(self.layer_model)
-        self.setItemDelegate(SettingDelegate(choices, self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -230,23 +227,19 @@ class LayerTable(QTableView):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDropIndicatorShown(False)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(32)
+        self.verticalHeader().setDefaultSectionSize(28)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
         header.setMinimumSectionSize(20)
-        widths = {COL_TYPE: 76, COL_SIZE: 66, COL_ACT: 92, COL_INIT: None, COL_OUT: 48,
-                  COL_PARAMS: 64}
-        for col, width in widths.items():
-            if width is None:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                self.setColumnWidth(col, width)
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == COL_SETTINGS
+                                        else QHeaderView.ResizeMode.Fixed)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def rowCount(self) -> int:  # noqa: N802
@@ -255,47 +248,54 @@ class LayerTable(QTableView):
     def currentRow(self) -> int:  # noqa: N802
         return self.currentIndex().row()
 
-    def editor(self, row: int, setting: str) -> QWidget | None:
-        col = COLUMN_OF.get(setting)
-        if col is None or not 0 <= row < self.rowCount():
-            return None
-        widget = self.indexWidget(self.layer_model.index(row, col))
-        return widget if widget is not None and widget.property("setting") == setting else None
-
     def show_layers(self, layers: list) -> None:
-        """Show ``layers`` (configs from the spec); editors open in every setting's cell."""
+        """Show ``layers`` (configs from the spec), keeping the selected row's place."""
+        row = self.currentRow() if self.selectedIndexes() else -1
         if self.layer_model.show_layers(layers):
-            m = self.layer_model
-            for row in range(m.rowCount()):
-                for col in (COL_SIZE, COL_ACT, COL_INIT):
-                    if m.setting(m.index(row, col)):
-                        self.openPersistentEditor(m.index(row, col))
-                        editor = self.indexWidget(m.index(row, col))
-                        if isinstance(editor, QAbstractSpinBox):
-                            editor.lineEdit().deselect()  # the view selects a new editor's text
+            if row >= 0 and self.rowCount():
+                self.selectRow(min(row, self.rowCount() - 1))
             self.fit_height()
+        self.fit_columns()
 
     def show_summary(self, rows: list) -> None:
         """Each row's output shape and parameter count (``describe``'s rows; none: dashes)."""
         self.layer_model.show_summary(rows)
+        self.fit_columns()
 
     def show_problems(self, by_layer: dict, color: str) -> None:
-        """Mark each editor with its problem (``{(row, setting): message}``), and the rows
-        whose type is wrong."""
-        bad = {row for (row, setting) in by_layer if setting in (None, "type")}
-        for row in range(self.rowCount()):
-            for setting in EDITORS:
-                widget = self.editor(row, setting)
-                if widget is not None:
-                    message = by_layer.get((row, setting))
-                    tip = TOOLTIPS["layer_initializer" if setting == "initializer" else setting]
-                    set_invalid(widget, bool(message), message or tip)
-        self.layer_model.show_bad_rows(bad, color)
+        """Mark the rows with a problem (``{(row, field): message}``), its messages as tooltip."""
+        rows: dict[int, list[str]] = {}
+        for (row, _field), message in by_layer.items():
+            rows.setdefault(row, []).append(message)
+        self.layer_model.show_problems(rows, color)
 
     def fit_height(self) -> None:
         rows = max(self.rowCount(), 2)
-        height = self.horizontalHeader().height() + rows * self.verticalHeader().defaultSectionSize()
-        self.setFixedHeight(min(height, 10 * 32 + 30) + 2 * self.frameWidth())
+        row_height = self.verticalHeader().defaultSectionSize()
+        height = self.horizontalHeader().height() + min(rows, MAX_ROWS_SHOWN) * row_height
+        self.setFixedHeight(height + 2 * self.frameWidth())
+
+    def fit_columns(self) -> None:
+        """Every column as wide as its contents; the settings column takes the rest, and the
+        activation and initializer columns show only while that leaves it its room."""
+        header = self.horizontalHeader()
+        widths = {col: max(self.sizeHintForColumn(col), header.sectionSizeHint(col))
+                  for col in (COL_TYPE, COL_ACT, COL_INIT, COL_OUT, COL_PARAMS)}
+        if not self.layer_model.summary:  # dashes while the spec is invalid: keep the widths
+            for col in (COL_OUT, COL_PARAMS):
+                widths[col] = max(widths[col], self.columnWidth(col))
+        room = (self.viewport().width() - widths[COL_TYPE] - widths[COL_OUT] - widths[COL_PARAMS]
+                - self.fontMetrics().horizontalAdvance(SETTINGS_ROOM) - 16)
+        shown = {COL_ACT: room >= widths[COL_ACT],
+                 COL_INIT: room >= widths[COL_ACT] + widths[COL_INIT]}
+        for col, width in widths.items():
+            self.setColumnHidden(col, not shown.get(col, True))
+            if shown.get(col, True):
+                self.setColumnWidth(col, width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit_columns()
 
     # --- dragging rows ---------------------------------------------------------------
 

@@ -4,17 +4,27 @@ Every edit is a method that returns the spec it would make (or None when it chan
 the form pushes that onto its undo stack as a command, and the command ``replace``s the
 document's spec. Validation and ``describe`` run on every replacement; problems are sorted
 by where they belong: a field of the training settings, a layer's field, or the spec as a whole.
+
+The input follows the stack: layers that take images (``IMAGE_LAYERS``) get an image input
+([channels, height, width]) and a flatten before the dense layers after them; a stack without
+them gets a flat one. Adding and removing layers keep that true (each one undoable step), so a
+person adds a convolution without ever setting an input shape; moving a layer, or loading a
+spec, changes nothing else, and the engine explains what no longer fits.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 
 from nndesk import engine
 
-DEFAULT_UNITS = 64
-DEFAULT_DROPOUT = 0.2
+# A new layer's settings that the registry leaves without a default, or whose default is too
+# much for a first try.
+STARTING_VALUES = {"units": 64, "filters": 8, "rate": 0.2}
 KNOWN_INPUTS = {"mnist": 784}
+IMAGE_LAYERS = ("conv2d", "maxpool2d", "avgpool2d")  # the layers that take only images
+MIN_IMAGE_SIDE = 8  # a square guessed from a flat input is at least 8 x 8
 # Problem paths that belong to another field than their own name says.
 FIELD_ALIASES = {"optimizer": "optimizer.name", "schedule": "schedule.name",
                  "input_shape": "dataset", "training": "training.batch_size"}
@@ -26,6 +36,7 @@ class SpecDocument:
         self._spec: dict = {}
         self.problems: list = []
         self.summary: dict | None = None  # engine.describe, or None while the spec is invalid
+        self.dataset_image: list[int] | None = None  # the loaded dataset's [C, H, W], if images
         self.replace(spec if spec is not None else engine.default_spec())
 
     def spec(self) -> dict:
@@ -75,22 +86,41 @@ class SpecDocument:
 
     def new_layer(self, kind: str) -> dict:
         """A layer of ``kind`` with the registry's settings and the form's starting values."""
-        cfg = {"type": kind}
-        for key, value in self.choices["layer_types"].get(kind, {}).items():
-            if key == "units":
-                value = DEFAULT_UNITS if value is None else value
-            elif key == "rate":
-                value = DEFAULT_DROPOUT
-            cfg[key] = value
-        return cfg
+        settings = self.choices["layer_types"].get(kind, {})
+        return {"type": kind, **settings, **{k: v for k, v in STARTING_VALUES.items() if k in settings}}
 
-    def with_layer_added(self, kind: str, index: int) -> dict | None:
-        return self._changed(lambda s: s.setdefault("layers", []).insert(index, self.new_layer(kind)))
+    def with_layer_added(self, kind: str, index: int) -> tuple[dict | None, int]:
+        """A new ``kind`` layer at ``index``, or the nearest place it can work (convolutions
+        and pools among the image layers, dense layers after them), with what the stack then
+        needs (an image input, a flatten); and the row the layer lands in."""
+        layer = self.new_layer(kind)
+        landed = [index]
+
+        def change(s):
+            layers = s.setdefault("layers", [])
+            layers.insert(placement(kind, index, layers), layer)
+            self._fit_to_images(s)
+            landed[0] = next(i for i, cfg in enumerate(layers) if cfg is layer)
+
+        return self._changed(change), landed[0]
 
     def with_layer_removed(self, row: int) -> dict | None:
+        """Without layer ``row``; without the last layer that takes images, the input is
+        flat again and the flatten layers go."""
         if not 0 <= row < len(self.layers()):
             return None
-        return self._changed(lambda s: s["layers"].pop(row))
+
+        def change(s):
+            layers = s["layers"]
+            had_images = takes_images(layers)
+            layers.pop(row)
+            if had_images and not takes_images(layers):
+                layers[:] = [cfg for cfg in layers if kind_of(cfg) != "flatten"]
+                size = value_count(s.get("input_shape"))
+                if size:
+                    s["input_shape"] = [size]
+
+        return self._changed(change)
 
     def with_layer_moved(self, source: int, target: int) -> dict | None:
         n = len(self.layers())
@@ -104,12 +134,52 @@ class SpecDocument:
         def change(s):
             s["dataset"] = name
             if size:
-                s["input_shape"] = [int(size)]
+                s["input_shape"] = self.input_for(int(size))
 
         return self._changed(change)
 
     def with_input_size(self, size: int) -> dict | None:
-        return self._changed(lambda s: s.__setitem__("input_shape", [int(size)]))
+        """The input for ``size`` values per sample, shaped as the layers take it."""
+        return self._changed(lambda s: s.__setitem__("input_shape", self.input_for(int(size))))
+
+    # --- the input the stack takes -------------------------------------------------------
+
+    def input_for(self, size: int) -> list[int]:
+        """The input shape of ``size`` values per sample for the stack: an image when layers
+        take images (and one of that size is known), else the spec's own shape of that size
+        (a flatten-first stack keeps its image), else flat."""
+        if takes_images(self.layers()):
+            return self.image_input(size) or [size]
+        current = self._spec.get("input_shape")
+        return list(current) if value_count(current) == size else [size]
+
+    def image_input(self, size: int) -> list[int] | None:
+        """The [C, H, W] image ``size`` values per sample make: the dataset's image, else the
+        spec's own image input, else a one-channel square; None when none fits."""
+        current = self._spec.get("input_shape")
+        for shape in (self.dataset_image, current):
+            if isinstance(shape, list) and len(shape) == 3 and value_count(shape) == size:
+                return list(shape)
+        side = math.isqrt(size) if size > 0 else 0
+        return [1, side, side] if side >= MIN_IMAGE_SIDE and side * side == size else None
+
+    def _fit_to_images(self, s: dict) -> None:
+        """When ``s``'s layers take images: an image input, and a flatten just before the
+        first dense layer after the image layers, unless one comes before it."""
+        layers = s["layers"]
+        if not takes_images(layers):
+            return
+        last = max(i for i, cfg in enumerate(layers) if kind_of(cfg) in IMAGE_LAYERS)
+        for i in range(last + 1, len(layers)):
+            if kind_of(layers[i]) == "flatten":
+                break
+            if kind_of(layers[i]) == "dense":
+                layers.insert(i, {"type": "flatten"})
+                break
+        size = value_count(s.get("input_shape"))
+        image = self.image_input(size) if size and len(s["input_shape"]) != 3 else None
+        if image:
+            s["input_shape"] = image
 
     def with_optimizer(self, name: str) -> dict | None:
         """Switch to optimizer ``name`` with its defaults, keeping what still applies."""
@@ -161,3 +231,37 @@ def field_key(path: str, fields) -> str | None:
             return FIELD_ALIASES[key]
         parts.pop()
     return None
+
+
+# --- the stack's shapes -------------------------------------------------------------------
+
+def kind_of(cfg) -> str | None:
+    return cfg.get("type") if isinstance(cfg, dict) else None
+
+
+def takes_images(layers: list) -> bool:
+    return any(kind_of(cfg) in IMAGE_LAYERS for cfg in layers)
+
+
+def value_count(shape) -> int:
+    """The values per sample of an input shape, 0 for anything that is not one."""
+    if not isinstance(shape, list) or not shape or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        return 0
+    return math.prod(shape)
+
+
+def placement(kind: str, index: int, layers: list) -> int:
+    """Where a new ``kind`` layer asked for at ``index`` can work: an image layer no later
+    than the first flatten or dense layer, a dense layer after the image layers (and the
+    flatten after them); anything else where asked."""
+    kinds = [kind_of(cfg) for cfg in layers]
+    if kind in IMAGE_LAYERS:
+        flat = next((i for i, k in enumerate(kinds) if k in ("dense", "flatten")), len(kinds))
+        return min(index, flat)
+    images = [i for i, k in enumerate(kinds) if k in IMAGE_LAYERS]
+    if kind == "dense" and images:
+        after = images[-1] + 1
+        flatten = next((i for i in range(after, len(kinds)) if kinds[i] == "flatten"), None)
+        return max(index, after if flatten is None else flatten + 1)
+    return index

@@ -1,11 +1,12 @@
 """The model builder: a form that edits one network spec.
 
 The form is a Qt-free document (``spec_document.py``: the spec, its edits, its problems and its
-description) seen through views: the preset and dataset choice, the layer table
-(``layer_table.py``) and the training settings (``training_settings.py``). Every change a
-person makes is an undoable command that replaces the document's spec; applying one refreshes
-the views and shows each problem beside its field. The rules live in the engine only: the
-spin boxes allow out-of-range values on purpose so the engine's message is what a person reads.
+description) seen through views: the preset and dataset choice, the layers (``layer_stack.py``:
+the table of rows and the selected layer's settings) and the training settings
+(``training_settings.py``). Every change a person makes is an undoable command that replaces
+the document's spec; applying one refreshes the views and shows each problem beside its field.
+The rules live in the engine only: the editors allow out-of-range values on purpose so the
+engine's message is what a person reads.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMenu,
-                               QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nndesk import engine
+from nndesk.engine.layers import shape_text
 
 from .form_text import BUILTIN_DATASETS, TOOLTIPS
-from .layer_table import LayerTable
-from .spec_document import SpecDocument
+from .layer_stack import LayerStack
+from .layer_table import layer_title
+from .spec_document import SpecDocument, value_count
 from .training_settings import TrainingSettings
-from .widgets import (FieldBox, error_color, format_bytes, format_count, format_flops, html_text,
-                      set_combo)
+from .widgets import FieldBox, error_color, set_combo
 
 DATASET_LABELS = {"mnist": "MNIST digits (bundled)", "xor": "XOR (4 samples)"}
 
@@ -100,12 +101,23 @@ class SpecForm(QWidget):
     def field_box(self, path: str) -> FieldBox | None:
         return self._fields().get(path)
 
+    def layer_field_box(self, row: int, field: str) -> FieldBox | None:
+        """Layer ``row``'s setting ``field`` ('units', 'kernel_size', ...) under the table, with
+        its caption and message: the row is selected for it, as a click on the row does. None
+        when the layer has no such setting."""
+        if not 0 <= row < self.table.rowCount():
+            return None
+        if self.selected_row() != row:
+            self.table.selectRow(row)
+        return self.layers_group.settings.boxes.get(field)
+
     def layer_editor(self, row: int, field: str) -> QWidget | None:
-        """The inline editor of a layer's setting ('units', 'rate', 'activation', 'initializer')."""
-        return self.table.editor(row, field)
+        """The editor of layer ``row``'s setting ``field`` (see ``layer_field_box``)."""
+        box = self.layer_field_box(row, field)
+        return box.editor if box else None
 
     def selected_row(self) -> int:
-        return self.table.currentRow() if self.table.selectedIndexes() else -1
+        return self.layers_group.selected_row()
 
     # --- building the widgets ------------------------------------------------------
 
@@ -115,7 +127,15 @@ class SpecForm(QWidget):
         outer.setContentsMargins(8, 8, 8, 8)
         outer.setSpacing(10)
         outer.addLayout(self._build_source())
-        outer.addWidget(self._build_layers())
+        self.layers_group = LayerStack(self.choices)
+        self.layers_group.addRequested.connect(self.add_layer)
+        self.layers_group.removeRequested.connect(self.remove_layer)
+        self.layers_group.moveRequested.connect(self.move_layer)
+        self.layers_group.valueEdited.connect(self._on_value_edited)
+        for name in ("table", "add_button", "add_actions", "remove_button", "up_button",
+                     "down_button", "layer_problems", "totals_label"):
+            setattr(self, name, getattr(self.layers_group, name))
+        outer.addWidget(self.layers_group)
         self.training = TrainingSettings(self.choices)
         self.training.valueEdited.connect(self._on_value_edited)
         self.training.optimizerChosen.connect(
@@ -163,8 +183,11 @@ class SpecForm(QWidget):
         self.dataset_box = FieldBox("", self.dataset_combo)
         self.dataset_box.caption.hide()
         self.input_label = QLabel()
-        self.input_label.setToolTip("Values per sample the first layer receives; set by the dataset.")
+        self.input_label.setToolTip("Values per sample the first layer receives, set by the "
+                                    "dataset: an image (channels x height x width) when the "
+                                    "first layers are convolutions or pools.")
         self.input_label.setObjectName("inputLabel")
+        self.input_label.setWordWrap(True)
         self.input_label.setStyleSheet("color: palette(placeholder-text);")
         for row, (text, widget) in enumerate((("&Preset", self.preset_combo),
                                               ("&Dataset", self.dataset_box))):
@@ -175,61 +198,6 @@ class SpecForm(QWidget):
         top.addWidget(self.input_label, 2, 1)
         top.setColumnStretch(1, 1)
         return top
-
-    def _build_layers(self) -> QGroupBox:
-        group = QGroupBox("Layers")
-        lg = QVBoxLayout(group)
-        lg.setSpacing(6)
-        self.table = LayerTable(self.choices)
-        self.table.setObjectName("layerTable")
-        self.table.moveRequested.connect(self.move_layer)
-        self.table.valueEdited.connect(self._on_value_edited)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_row_buttons())
-        lg.addWidget(self.table)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(4)
-        self.add_button = QToolButton()
-        self.add_button.setObjectName("addLayerButton")
-        self.add_button.setText("Add layer")
-        self.add_button.setToolTip("Insert a layer after the selected one (or before the output layer)")
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        add_menu = QMenu(self.add_button)
-        self.add_actions = {}
-        for kind in self.choices["layer_types"]:
-            action = add_menu.addAction(f"{kind.capitalize()} layer")
-            action.setToolTip(self.choices["descriptions"].get("layer_types", {}).get(kind, ""))
-            action.triggered.connect(lambda _=False, k=kind: self.add_layer(k))
-            self.add_actions[kind] = action
-        add_menu.setToolTipsVisible(True)
-        self.add_button.setMenu(add_menu)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected layer")
-        self.remove_button.clicked.connect(lambda: self.remove_layer(self.selected_row()))
-        self.up_button = QPushButton("Move up")
-        self.up_button.setToolTip("Move the selected layer one place towards the input "
-                                  "(or drag a row by its number)")
-        self.up_button.clicked.connect(lambda: self._move_selected(-1))
-        self.down_button = QPushButton("Move down")
-        self.down_button.setToolTip("Move the selected layer one place towards the output")
-        self.down_button.clicked.connect(lambda: self._move_selected(+1))
-        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lg.addLayout(buttons)
-        self.layer_problems = QLabel()
-        self.layer_problems.setObjectName("layerProblems")
-        self.layer_problems.setWordWrap(True)
-        self.layer_problems.setTextFormat(Qt.TextFormat.RichText)
-        self.layer_problems.hide()
-        lg.addWidget(self.layer_problems)
-        self.totals_label = QLabel()
-        self.totals_label.setObjectName("totalsLabel")
-        self.totals_label.setToolTip("Trainable parameters, the memory their float32 values take, "
-                                     "and the floating-point operations one forward pass needs per "
-                                     "sample.")
-        lg.addWidget(self.totals_label)
-        return group
 
     def _fields(self) -> dict[str, FieldBox]:
         return {**self.training.fields(), "dataset": self.dataset_box}
@@ -245,11 +213,14 @@ class SpecForm(QWidget):
         self.undo_stack.push(SpecCommand(self, self.document.spec(), after, text, merge_key))
 
     def add_layer(self, kind: str) -> None:
-        """Insert a layer after the selected row, or before the output layer."""
+        """Insert a layer after the selected row, or before the output layer (an image layer
+        among the image layers; see ``SpecDocument.with_layer_added``)."""
         row = self.selected_row()
         index = row + 1 if row >= 0 else max(len(self.document.layers()) - 1, 0)
-        self._select_after = index
-        self._push(self.document.with_layer_added(kind, index), f"Add a {kind} layer")
+        after, landed = self.document.with_layer_added(kind, index)
+        if after is not None:
+            self._select_after = landed
+            self._push(after, f"Add a {layer_title(kind)} layer")
 
     def remove_layer(self, row: int) -> None:
         self._select_after = min(row, len(self.document.layers()) - 2)
@@ -259,11 +230,6 @@ class SpecForm(QWidget):
         self._select_after = target
         self._push(self.document.with_layer_moved(source, target),
                    f"Move layer {source + 1} to position {target + 1}")
-
-    def _move_selected(self, delta: int) -> None:
-        row = self.selected_row()
-        if row >= 0:
-            self.move_layer(row, row + delta)
 
     def _on_preset_chosen(self, index: int) -> None:
         name = self.preset_combo.itemData(index)
@@ -289,8 +255,12 @@ class SpecForm(QWidget):
         """Train on ``name`` (and take ``input_size`` features per sample, when known)."""
         self._push(self.document.with_dataset(name, input_size), "Change the dataset")
 
-    def match_input(self, size: int) -> None:
-        """Make the input as wide as the loaded dataset (one undoable edit)."""
+    def match_input(self, size: int, image_shape=None) -> None:
+        """Fit the input to the loaded dataset (one undoable edit): ``size`` values per sample,
+        an image when the layers take images; ``image_shape`` is the dataset's (rows, columns)
+        or (channels, rows, columns) when its samples are images (else a square is assumed)."""
+        self.document.dataset_image = (([1] if len(image_shape) == 2 else []) + list(image_shape)
+                                       if image_shape else None)
         self._push(self.document.with_input_size(size), "Match the input to the dataset")
 
     # --- showing the spec ------------------------------------------------------------
@@ -300,16 +270,15 @@ class SpecForm(QWidget):
         self.document.replace(spec)
         s = self.document.spec()
         self._show_datasets(s.get("dataset"))
-        self.table.show_layers(self.document.layers())
-        if self._select_after is not None and self.table.rowCount():
-            self.table.selectRow(max(0, min(self._select_after, self.table.rowCount() - 1)))
-            self._select_after = None
-        self._update_row_buttons()
+        self.layers_group.show_layers(self.document.layers(), self._select_after)
+        self._select_after = None
         self.training.show_spec(s)
         shape = s.get("input_shape")
-        if isinstance(shape, list) and shape:
-            size = math.prod(int(d) for d in shape if isinstance(d, int))
-            side = int(math.isqrt(size)) if size > 0 else 0
+        size = value_count(shape)
+        if size and len(shape) == 3:
+            self.input_label.setText(f"{size:,} values per sample: a {shape_text(shape)} image")
+        elif size:
+            side = math.isqrt(size)
             image = f" ({side}×{side} image)" if side >= 8 and side * side == size else ""
             self.input_label.setText(f"{size:,} input values per sample{image}")
         else:
@@ -334,39 +303,15 @@ class SpecForm(QWidget):
             combo.addItem("Other folder or CSV file…", None)
         set_combo(combo, current)
 
-    def _update_row_buttons(self) -> None:
-        row, n = self.table.currentRow(), self.table.rowCount()
-        has = 0 <= row < n and bool(self.table.selectedIndexes())
-        self.remove_button.setEnabled(has and n > 1)
-        self.up_button.setEnabled(has and row > 0)
-        self.down_button.setEnabled(has and row < n - 1)
-
     def _show_problems(self) -> None:
         color = error_color(self)
         by_field, by_layer, other = self.document.problems_by_place(self._fields())
         self.training.show_problems(by_field)
         self.dataset_box.set_problem("\n".join(by_field["dataset"]) if "dataset" in by_field else None)
-        self.table.show_problems(by_layer, color)
-        rows = []
-        for p in self.document.problems:
-            if getattr(p, "layer", None) is not None:
-                what = f" · {p.field}" if p.field and p.field != "type" else ""
-                rows.append(f"<b>Layer {p.layer + 1}</b>{what}: {html_text(p.message)}")
-        for label, lines, sep in ((self.layer_problems, rows, "<br>"),
-                                  (self.other_problems, other, "\n")):
-            label.setText(sep.join(lines))
-            label.setStyleSheet(f"color: {color};")
-            label.setVisible(bool(lines))
+        self.layers_group.show_problems(self.document.problems, by_layer, color)
+        self.other_problems.setText("\n".join(other))
+        self.other_problems.setStyleSheet(f"color: {color};")
+        self.other_problems.setVisible(bool(other))
 
     def _show_summary(self) -> None:
-        summary = self.document.summary
-        self.table.show_summary(summary["layers"] if summary else [])
-        if summary:
-            self.totals_label.setText(
-                f"<b>{format_count(summary['total_params'])}</b> parameters · "
-                f"{format_bytes(summary['memory_bytes'])} · "
-                f"{format_flops(summary['flops_per_sample'])} per sample")
-        else:
-            n = len(self.document.problems)
-            self.totals_label.setText(f"Totals appear when the network is valid "
-                                      f"({n} problem{'s' if n != 1 else ''} to fix).")
+        self.layers_group.show_summary(self.document.summary, len(self.document.problems))

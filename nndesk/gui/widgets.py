@@ -147,11 +147,16 @@ class CompactSpinBox(QDoubleSpinBox):
 
 
 class FieldBox(QWidget):
-    """A caption, an editor, and an inline problem message shown under the editor."""
+    """A caption, an editor, and an inline problem message shown under the editor. A combo
+    box may be narrower than its longest item (its list shows them whole), so that two fields
+    fit side by side in a narrow form."""
 
     def __init__(self, caption: str, editor: QWidget, tooltip: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.editor = editor
+        if isinstance(editor, QComboBox):
+            editor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            editor.setMinimumContentsLength(8)
         self.caption = QLabel(caption)
         self.caption.setBuddy(editor)
         self.error = QLabel()
