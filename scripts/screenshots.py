@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(app, lambda: not window.controller.is_running(), 900, "the end of training")
     tiles = window.tiles
     wait_until(app, lambda: tiles.grid.image.image is not None, 10, "the unit images")
-    tiles.select_unit(min(7, max(tiles._units - 1, 0)))
+    tiles.select_unit(min(7, max(tiles.tile_count - 1, 0)))
     settle(app, 0.6)
     window.grab().save(str(args.out / "screenshot.png"))
     window.inspect_tabs.setCurrentWidget(window.layers_view)

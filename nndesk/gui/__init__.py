@@ -14,9 +14,12 @@ The map:
 - ``files``: open, save, recent models, spec import and export, the unsaved-work prompts.
 - ``runner``: training runs as the window shows them; ``worker``: the training job;
   ``tasks``: the one kind of background worker; ``datasets``: the one dataset cache.
-- The form: ``spec_form`` over a Qt-free ``spec_document``, with ``layer_table`` and
+- The form: ``spec_form`` over a Qt-free ``spec_document``, with ``layer_stack`` (the table
+  of layers, ``layer_table``, and the selected layer's ``layer_settings``) and
   ``training_settings`` (and their words in ``form_text``).
-- The views: ``dashboard`` and ``plots`` (``plot_series``); ``weights_view`` and
-  ``layer_weights`` (``weight_images``); the drawing pad in ``pad`` (``pad_link`` feeds it).
+- The views: ``dashboard`` and ``plots`` (``plot_series``); the tabs that look inside the
+  network, ``inspect_tabs``: ``weights_view`` (first-layer units or filters) and
+  ``layer_weights`` (sharing ``weight_images``), ``feature_maps`` (``map_strip``); the drawing
+  pad in ``pad`` (``pad_link`` feeds it).
 - ``help``, ``settings``, ``widgets``, ``imagefile`` (images for ``nndesk predict``), ``app``.
 """

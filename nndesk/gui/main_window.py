@@ -7,7 +7,6 @@ session and says what can be done now.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import shiboken6
@@ -22,14 +21,13 @@ from . import menus
 from .dashboard import TrainingDashboard
 from .datasets import DatasetLoader, dataset_title
 from .files import FileActions
+from .inspect_tabs import InspectTabs
 from .pad import PadPanel
 from .pad_link import PadLink
 from .runner import Runner
 from .session import Session
 from .settings import open_settings, read_json, write_json
 from .spec_form import SpecForm
-from .layer_weights import LayerWeightsView
-from .weights_view import UnitTilesView
 from .widgets import format_count
 from .worker import TrainingController
 
@@ -68,8 +66,6 @@ class MainWindow(QMainWindow):
         menus.build_actions(self)
         menus.build_menus(self)
         self._connect()
-        self.tiles.clear()
-        self.layers_view.clear()
         self.setMinimumSize(1000, 600)
         self._fit_to_screen()
         if restore:
@@ -85,16 +81,12 @@ class MainWindow(QMainWindow):
         self.form.setMinimumWidth(380)
         self.dashboard = TrainingDashboard()
         self.dashboard.setMinimumWidth(360)
-        self.tiles = UnitTilesView()
-        self.layers_view = LayerWeightsView()
-        self.inspect_tabs = QTabWidget()
-        self.inspect_tabs.setObjectName("inspectTabs")
-        self.inspect_tabs.setDocumentMode(True)
-        self.inspect_tabs.addTab(self.tiles, "Unit images")
-        self.inspect_tabs.addTab(self.layers_view, "Layers")
-        self.inspect_tabs.setTabToolTip(0, "What each hidden unit of the first layer looks for")
-        self.inspect_tabs.setTabToolTip(1, "Weight heatmap and histograms for any layer")
-        self.inspect_tabs.setMinimumWidth(260)
+        self.pad = PadPanel()
+        self.pad.setObjectName("drawingPad")
+        self.inspect_tabs = InspectTabs(self.session, self.pad)
+        self.tiles = self.inspect_tabs.tiles
+        self.layers_view = self.inspect_tabs.layers_view
+        self.feature_maps = self.inspect_tabs.feature_maps
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -102,8 +94,6 @@ class MainWindow(QMainWindow):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(i, 1 if i == 1 else 0)
         self.splitter.setSizes([510, 500, 356])
-        self.pad = PadPanel()
-        self.pad.setObjectName("drawingPad")
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
@@ -144,12 +134,12 @@ class MainWindow(QMainWindow):
         s.unsavedChanged.connect(self.update_actions)
         s.modelPathChanged.connect(self.update_actions)
         s.datasetChanged.connect(self._on_dataset_changed)
-        s.snapshotChanged.connect(self._on_snapshot_changed)
         self.loader.loaded.connect(lambda name, ds: self.session.set_dataset(name, ds))
         self.loader.failed.connect(lambda name, msg: self.session.set_dataset(name, None, msg))
         self.files.recentChanged.connect(lambda: menus.fill_recent_menu(self))
         self.files.modelOpened.connect(self.modelOpened)
         self.files.modelSaved.connect(self.modelSaved)
+        self.inspect_tabs.padRequested.connect(lambda: self.show_page(1))
 
     def _fit_to_screen(self) -> None:
         """A first-run size that fits the screen (1366x768 laptops included), frame and all."""
@@ -243,21 +233,11 @@ class MainWindow(QMainWindow):
                                     f"{format_count(n_test)} test")
         self.status_dataset.setToolTip(dataset.note)
         self.dashboard.subset_spin.setMaximum(max(n_train, 1))
-        self.form.match_input(dataset.x_train.shape[1])
-        self.tiles.set_context(self.net.spec if self.net else None, self._image_shape())
+        self.form.match_input(dataset.x_train.shape[1], dataset.image_shape)
         if dataset.image_shape == (28, 28):
             self.pad.set_test_digits(dataset.x_test, dataset.y_test)
         self.update_actions()
         self.datasetReady.emit(name)
-
-    def _image_shape(self) -> tuple[int, int] | None:
-        spec = self.net.spec if self.net is not None else self.form.spec()
-        size = math.prod(spec.get("input_shape") or [0])
-        ds = self.dataset
-        if ds is not None and ds.image_shape and math.prod(ds.image_shape) == size:
-            return tuple(ds.image_shape)
-        side = math.isqrt(size) if size > 0 else 0
-        return (side, side) if side >= 8 and side * side == size else None
 
     # --- the network ------------------------------------------------------------------
 
@@ -265,12 +245,7 @@ class MainWindow(QMainWindow):
         if source == "trained":
             self.update_actions()
             return
-        spec = net.spec if net is not None else None
-        self.tiles.set_context(spec, self._image_shape() if net is not None else None)
-        self.layers_view.set_context(spec)
         if net is None:
-            self.tiles.clear()
-            self.layers_view.clear()
             self.dashboard.plots.reset()
             self.dashboard.banner.hide()
             self.dashboard.show_metrics_text("No training yet.")
@@ -281,14 +256,7 @@ class MainWindow(QMainWindow):
             self.dashboard.show_opened(Path(source).name, self.metrics)
             self.session.set_snapshot({"weights": net.get_weights(), "gradients": {}})
             self.set_state("idle", "Opened")
-        if net is not None and not self.tiles.can_draw() \
-                and self.inspect_tabs.currentWidget() is self.tiles:
-            self.inspect_tabs.setCurrentWidget(self.layers_view)  # unit images need image input
         self.update_actions()
-
-    def _on_snapshot_changed(self, snapshot: dict) -> None:
-        self.tiles.set_snapshot(snapshot)
-        self.layers_view.set_snapshot(snapshot)
 
     # --- what can be done now ----------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """What the weight views share: the diverging colour map, symmetric levels, tiles of unit
-images, and a view that redraws its latest snapshot from a timer, only while visible."""
+images and of convolution kernels, and a view that redraws its latest snapshot from a timer,
+only while visible."""
 
 from __future__ import annotations
 
@@ -42,15 +43,20 @@ def symmetric_level(values: np.ndarray) -> float:
 
 
 def tile_grid(weights: np.ndarray, image_shape: tuple[int, int], limit: int = MAX_TILES,
-              aspect: float = 1.0):
+              aspect: float = 1.0, cols: int | None = None):
     """Each unit's incoming weights (columns of W, (in, out)) as image tiles in one array.
 
-    ``aspect`` (width / height of the space to fill) shapes the grid. Returns
-    (image, columns, count); the image has NaN (drawn transparent) between tiles.
+    Unless ``cols`` fixes its width, the grid has the columns that make the tiles largest in
+    a space of ``aspect`` (width / height). Returns (image, columns, count); the image has
+    NaN (drawn transparent) between tiles.
     """
     h, w = image_shape
     units = min(weights.shape[1], limit)
-    cols = max(1, min(units, round(math.sqrt(units * max(aspect, 0.1) * h / w))))
+    if cols is None:
+        aspect = max(aspect, 0.1)
+        cols = max(range(1, units + 1), key=lambda c: min(aspect / (c * (w + GAP)),
+                                                         1 / (math.ceil(units / c) * (h + GAP))))
+    cols = max(1, min(units, cols))
     rows = max(1, math.ceil(units / cols))
     tiles = np.full((rows * cols, h + GAP, w + GAP), np.nan, dtype=np.float32)
     tiles[:units, :h, :w] = weights[:, :units].T.reshape(units, h, w)
@@ -59,10 +65,26 @@ def tile_grid(weights: np.ndarray, image_shape: tuple[int, int], limit: int = MA
     return np.ascontiguousarray(image), cols, units
 
 
-def dense_layers(spec: dict | None) -> list[int]:
+def kernel_matrix(kernels: np.ndarray) -> np.ndarray:
+    """Convolution kernels (filters, channels, kh, kw) as tile_grid's columns, channel by
+    channel: column ``c * filters + f`` is filter f's kernel on input channel c."""
+    f, c, kh, kw = kernels.shape
+    return kernels.transpose(1, 0, 2, 3).reshape(c * f, kh * kw).T
+
+
+def kernel_grid(kernels: np.ndarray, aspect: float = 1.0) -> np.ndarray:
+    """Every kernel of a conv layer as one image: a row per filter, a column per input channel
+    (with one input channel, the filters tiled to fit ``aspect``)."""
+    f, c, kh, kw = kernels.shape
+    matrix = kernels.reshape(f * c, kh * kw).T
+    return tile_grid(matrix, (kh, kw), limit=f * c, aspect=aspect, cols=c if c > 1 else None)[0]
+
+
+def layers_of(spec: dict | None, *kinds: str) -> list[int]:
+    """The indices of the spec's layers of these types."""
     if not spec:
         return []
-    return [i for i, cfg in enumerate(spec.get("layers", [])) if cfg.get("type") == "dense"]
+    return [i for i, cfg in enumerate(spec.get("layers", [])) if cfg.get("type") in kinds]
 
 
 class ImagePanel(pg.GraphicsLayoutWidget):
@@ -110,20 +132,25 @@ class LiveView(QWidget):
     """A view of weight snapshots that redraws from a timer, only when new data came and
     only while it is visible; subclasses implement ``_redraw(force=False)``."""
 
-    def _start_live(self) -> None:
+    def _start_live(self, interval_ms: int = REDRAW_MS) -> None:
         self.snapshot: dict | None = None
         self.spec: dict | None = None
         self._dirty = False
         self._shape_key = None
         self.redraw_count = 0
         self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_MS)
+        self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._redraw)
         self.timer.start()
 
     def set_snapshot(self, snapshot: dict) -> None:
         self.snapshot = snapshot
         self._dirty = True
+
+    def _redraw_when_resized(self, panel: ImagePanel) -> None:
+        """Redraw when ``panel``'s view box changes size (its grid follows the space; the first
+        layout of a tab shown for the first time comes after its first redraw)."""
+        panel.vb.sigResized.connect(lambda _vb: setattr(self, "_dirty", self.snapshot is not None))
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
