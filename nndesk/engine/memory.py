@@ -9,8 +9,9 @@ With P parameters, B the batch size, U the units summed over the layers, W the w
                                gradients, and the temporaries of an update
     activations  the larger of  3 B U + 2 B W + B C  (each layer's z, a and gradient for a
                                training batch, the widest layer's W work arrays, and the
-                               largest im2col copies C of a convolution)  and  E (3 W + C / 2)
-                               (one evaluation batch of E = 8,192 samples going through)
+                               largest im2col copies C of a convolution)  and  3 E W plus
+                               64 MB (one evaluation batch of E = 8,192 samples going through,
+                               fewer when a convolution's windows would pass those 64 MB)
     data         5 N F         the training copy of the samples (4 bytes a feature) and the
                                fast path's one-byte input codes
 
@@ -26,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .layer_types import make_layer
+from .network import INFERENCE_BATCH, INFERENCE_WORK_BYTES
 from .spec import check
 
 OPTIMIZER_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
-EVALUATION_BATCH = 8192
 ITEM = 4  # bytes of a float32
 
 
@@ -103,7 +104,7 @@ def estimate(spec: dict, samples: int, features: int, loaded_bytes: int = 0) -> 
     widest = max(features, *outputs)
     parts = {"parameters": (8 + k) * params * ITEM,
              "activations": max(3 * batch * sum(outputs) + 2 * batch * widest + batch * workspace,
-                                (3 * widest + workspace // 2) * EVALUATION_BATCH) * ITEM,
+                                3 * widest * INFERENCE_BATCH + INFERENCE_WORK_BYTES // ITEM) * ITEM,
              "data": 5 * samples * features + loaded_bytes}
     return Estimate(params, parts, machine_memory())
 

@@ -20,6 +20,10 @@ from .losses import LOSSES
 from .spec import check
 
 
+INFERENCE_BATCH = 8192
+INFERENCE_WORK_BYTES = 64 << 20
+
+
 def seed_sequences(seed: int) -> list[np.random.SeedSequence]:
     """Independent streams for weight init, dropout and shuffling/augmentation."""
     return np.random.SeedSequence(seed).spawn(3)
@@ -119,9 +123,17 @@ class Network:
                              f"(N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
         return np.ascontiguousarray(x.reshape(len(x), -1), dtype=self.dtype)
 
-    def predict_proba(self, x, batch_size: int = 8192) -> np.ndarray:
+    @property
+    def inference_batch(self) -> int:
+        """Samples per inference batch: 8,192, or fewer when a layer's work arrays (a
+        convolution's windows) would pass 64 MB for them."""
+        work = max([layer.workspace for layer in self.layers] + [1])
+        return max(1, min(INFERENCE_BATCH, INFERENCE_WORK_BYTES // (4 * work)))
+
+    def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, features) or (N, *input_shape)."""
         x = self._as_batch(x)
+        batch_size = batch_size or self.inference_batch
         out = np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]) \
             if len(x) else np.zeros((0, self.output_size), self.dtype)
         if self.output_size == 1:
@@ -135,9 +147,10 @@ class Network:
     def predict(self, x) -> np.ndarray:
         return self.predict_proba(x).argmax(axis=1)
 
-    def evaluate(self, x, y, batch_size: int = 8192) -> tuple[float, float]:
+    def evaluate(self, x, y, batch_size: int | None = None) -> tuple[float, float]:
         """Mean loss and accuracy (fraction) on (x, y), in inference mode."""
         x = self._as_batch(x)
+        batch_size = batch_size or self.inference_batch
         if len(x) == 0:
             return float("nan"), float("nan")
         total_loss, correct = 0.0, 0

@@ -134,17 +134,25 @@ class PoolKernel:
     def backward(self, grad, input_grad=True, grad_is_dz=False):
         if not input_grad:
             return None
-        dx = np.zeros(self.x.shape, grad.dtype)
+        tiled = self.s == self.k  # windows that do not overlap each own their slice of dx
+        covered = tiled and self.oh * self.k == self.h and self.ow * self.k == self.w
+        dx = (np.empty if covered and self.max else np.zeros)(self.x.shape, grad.dtype)
         if not self.max:
             share = grad * (1.0 / (self.k * self.k))
             for _, _, where in self._offsets():
                 dx[where] += share
             return dx
+        # In the core's order the first largest wins (won and not taken: won > taken).
         taken = np.zeros(self.out.shape, bool)
-        for _, _, where in self._offsets():  # in the core's order: the first largest wins
-            won = (self.x[where] == self.out) & ~taken
+        won = np.empty(self.out.shape, bool)
+        for _, _, where in self._offsets():
+            np.equal(self.x[where], self.out, out=won)
+            np.greater(won, taken, out=won)
             taken |= won
-            dx[where] += grad * won
+            if tiled:
+                np.multiply(grad, won, out=dx[where])
+            else:
+                dx[where] += grad * won
         return dx
 
 
