@@ -9,9 +9,10 @@ With P parameters, B the batch size, U the units summed over the layers, W the w
                                gradients, and the temporaries of an update
     activations  the larger of  3 B U + 2 B W + B C  (each layer's z, a and gradient for a
                                training batch, the widest layer's W work arrays, and the
-                               largest im2col copies C of a convolution)  and  3 E W plus
-                               64 MB (one evaluation batch of E = 8,192 samples going through,
-                               fewer when a convolution's windows would pass those 64 MB)
+                               largest im2col copies C of a convolution)  and  E (3 W + C)
+                               (one evaluation batch of E = 8,192 samples going through, fewer
+                               when a convolution's windows would pass 64 MB: the network's
+                               ``inference_batch``)
     data         5 N F         the training copy of the samples (4 bytes a feature) and the
                                fast path's one-byte input codes
 
@@ -102,9 +103,10 @@ def estimate(spec: dict, samples: int, features: int, loaded_bytes: int = 0) -> 
     size = int(spec["training"]["batch_size"])
     batch = samples if size <= 0 else min(size, samples)
     widest = max(features, *outputs)
+    inference = max(1, min(INFERENCE_BATCH, INFERENCE_WORK_BYTES // (ITEM * max(workspace, 1))))
     parts = {"parameters": (8 + k) * params * ITEM,
              "activations": max(3 * batch * sum(outputs) + 2 * batch * widest + batch * workspace,
-                                3 * widest * INFERENCE_BATCH + INFERENCE_WORK_BYTES // ITEM) * ITEM,
+                                (3 * widest + workspace) * inference) * ITEM,
              "data": 5 * samples * features + loaded_bytes}
     return Estimate(params, parts, machine_memory())
 
