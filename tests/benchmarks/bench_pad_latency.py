@@ -1,7 +1,8 @@
 """Drawing-pad latency, printed as JSON: from the end of a stroke to updated bars.
 
 The real PadPanel is shown (offscreen unless QT_QPA_PLATFORM says otherwise) with a
-network of the default preset's shape and, for comparison, 784-512-256-10. Each trial
+network of the default preset's shape and, for comparison, 784-512-256-10 and the lenet
+CNN preset. Each trial
 draws one stroke with mouse events, then times from sending the mouse release to the end
 of the bar chart's repaint with the new probabilities (preparing the drawing with
 canvas_to_mnist, the forward pass, the step images and the repaint all included).
@@ -103,7 +104,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     os.environ["NNDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="nndesk-bench-")
 
-    from nndesk.engine import build_network, load_preset
+    from nndesk.engine import build_network, describe, load_preset
+    from nndesk.engine.layers import shape_text
     from nndesk.gui.pad import PadPanel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -130,13 +132,15 @@ def main(argv=None) -> None:
                "while_training": args.while_training,
                "numpy": np.__version__, "cpus": os.cpu_count(), "target_ms": TARGET_MS,
                "load_average_before": [round(v, 2) for v in os.getloadavg()]}
-    for name, spec in (("default_preset", default), ("784-512-256-10", wide)):
+    for name, spec in (("default_preset", default), ("784-512-256-10", wide),
+                       ("lenet", load_preset("lenet"))):
         net = build_network(spec)
-        sizes = [784] + [layer["units"] for layer in spec["layers"] if layer["type"] == "dense"]
+        sizes = [f"{layer['type']} {shape_text(layer_shape)}" for layer, layer_shape in
+                 zip(spec["layers"], (r["output_shape"] for r in describe(spec)["layers"]))]
         panel.set_model(net, name)
         measure(panel, app, 20, np.random.default_rng(1))  # warm up
         result = measure(panel, app, args.trials, np.random.default_rng(0))
-        results[name] = {"layers": "-".join(map(str, sizes)), **result}
+        results[name] = {"layers": ", ".join(sizes), **result}
     results["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     if trainer is not None:
         trainer.request_stop()
