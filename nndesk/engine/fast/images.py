@@ -1,36 +1,35 @@
-"""The image layers' step, channels last: convolution, pooling, batch norm and flatten.
+"""The image layers' step, channels first and batch second: convolution, pooling, batch norm
+and flatten.
 
 The formulas are the core's (``nndesk/engine/convolution.py``, ``batchnorm.py``). What differs
-is the layout: here a batch of images is (N, H, W, C), so that
+is the layout: here a batch of images is (C, N, H, W), so that
 
-- a convolution's im2col rows are (kh, kw, C) windows copied once into a work array, its
-  kernels one (kh·kw·C, F) matrix, and its output (N·OH·OW, F) is already the next layer's
-  (N, OH, OW, C) input: one matrix product and no transposes of the activations;
-- col2im adds kh·kw strided slices whose innermost axis, the channel, is contiguous;
-- batch norm's per-channel statistics are reductions over every axis but the last, the same
-  code after a convolution and after a dense layer;
+- a convolution's im2col matrix is (C·kh·kw, N·OH·OW), filled by kh·kw copies of whole
+  shifted slices of the input; its kernels are the network's own (F, C·kh·kw) matrix, with no
+  transpose; one product gives the output (F, N·OH·OW), which is already the next layer's
+  (C, N, H, W) input, and another the kernels' gradient in their own layout;
+- col2im adds kh·kw blocks of the input gradient's matrix, each contiguous, back into shifted
+  slices;
 - pooling takes the maximum (or mean) of k·k whole strided slices, and max pooling hands the
   gradient to the first largest value of each window with k·k comparisons of such slices
-  instead of an argmax over a gathered copy.
+  instead of an argmax over a gathered copy;
+- batch norm's per-channel statistics are reductions along the rows of a (C, everything else)
+  view, the same code after a convolution and (transposed) after a dense layer.
 
-Only ``flatten`` moves the values into the core's (C, H, W) order, where dense layers take
+Only ``flatten`` moves the values into the core's (N, C·H·W) rows, where dense layers take
 over. Kernels train the network's own parameters in place.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .activations import ACTIVATIONS
 
 
-def _window_view(xp, kh, kw, s, oh, ow):
-    """Every (kh, kw) window of xp (N, Hp, Wp, C), s apart: (N, OH, OW, kh, kw, C), a view."""
-    n, _, _, c = xp.shape
-    sn, sh, sw, sc = xp.strides
-    return as_strided(xp, (n, oh, ow, kh, kw, c), (sn, s * sh, s * sw, sh, sw, sc),
-                      writeable=False)
+def _shifted(x, u, v, s, oh, ow):
+    """x[:, :, s·i + u, s·j + v] for every output position (i, j): a view."""
+    return x[:, :, u:u + s * oh:s, v:v + s * ow:s]
 
 
 class _Work:
@@ -55,54 +54,51 @@ class ConvKernel:
         self.c, self.h, self.w = layer.input_shape
         self.f, self.oh, self.ow = layer.output_shape
         self.kh, self.kw, self.s, (self.ph, self.pw) = layer.kh, layer.kw, layer.stride, layer.pad
-        k = self.kh * self.kw * self.c
+        k = self.c * self.kh * self.kw
         rows = self.oh * self.ow
         hp, wp = self.h + 2 * self.ph, self.w + 2 * self.pw
         self.work = _Work(lambda n, dt: {
-            "xp": np.zeros((n, hp, wp, self.c), dt) if self.ph or self.pw else None,
-            "cols": np.empty((n * rows, k), dt), "z": np.empty((n * rows, self.f), dt),
-            "a": np.empty((n * rows, self.f), dt) if self.activation.needs_z else None,
+            "xp": np.zeros((self.c, n, hp, wp), dt) if self.ph or self.pw else None,
+            "cols": np.empty((k, n * rows), dt), "z": np.empty((self.f, n * rows), dt),
+            "a": np.empty((self.f, n * rows), dt) if self.activation.needs_z else None,
             "dcols": None, "dxp": None, "ones": np.ones(n * rows, dt)})
 
     def forward(self, x):
-        n = len(x)
-        w = self.work.get(n, x.dtype)
+        n = x.shape[1]
+        w = self._w = self.work.get(n, x.dtype)
         xp = w["xp"]
         if xp is not None:
-            xp[:, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = x
+            xp[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = x
         else:
             xp = x
-        self._w = w
-        cols6 = w["cols"].reshape(n, self.oh, self.ow, self.kh, self.kw, self.c)
-        np.copyto(cols6, _window_view(xp, self.kh, self.kw, self.s, self.oh, self.ow))
-        # (kh·kw·C, F), contiguous: a strided view would send np.dot off BLAS
-        self.W = np.ascontiguousarray(self.layer.W.transpose(2, 3, 1, 0).reshape(-1, self.f))
-        z = np.dot(w["cols"], self.W, out=w["z"])
-        z += self.layer.b
+        cols = w["cols"].reshape(self.c, self.kh, self.kw, n, self.oh, self.ow)
+        for u in range(self.kh):
+            for v in range(self.kw):
+                cols[:, u, v] = _shifted(xp, u, v, self.s, self.oh, self.ow)
+        z = np.dot(self.layer.W.reshape(self.f, -1), w["cols"], out=w["z"])
+        z += self.layer.b[:, None]
         self.z = z
         self.a = self.activation.forward(z, z if w["a"] is None else w["a"])
-        return self.a.reshape(n, self.oh, self.ow, self.f)
+        return self.a.reshape(self.f, n, self.oh, self.ow)
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
-        w, n = self._w, len(grad)
-        g = grad.reshape(-1, self.f)
-        dz = self.activation.backward(g, self.z, self.a)
-        dW = np.dot(w["cols"].T, dz)
-        self.layer.dW[...] = dW.reshape(self.kh, self.kw, self.c, self.f).transpose(3, 2, 0, 1)
-        np.dot(w["ones"], dz, out=self.layer.db)
+        w, n = self._w, grad.shape[1]
+        dz = self.activation.backward(grad.reshape(self.f, -1), self.z, self.a)
+        np.dot(dz, w["cols"].T, out=self.layer.dW.reshape(self.f, -1))
+        np.dot(dz, w["ones"], out=self.layer.db)
         if not input_grad:
             return None
         if w["dcols"] is None:
             w["dcols"] = np.empty_like(w["cols"])
-            w["dxp"] = np.empty((n, self.h + 2 * self.ph, self.w + 2 * self.pw, self.c), dz.dtype)
-        dcols = np.dot(dz, self.W.T, out=w["dcols"]).reshape(
-            n, self.oh, self.ow, self.kh, self.kw, self.c)
-        dxp, s = w["dxp"], self.s
+            w["dxp"] = np.empty((self.c, n, self.h + 2 * self.ph, self.w + 2 * self.pw), dz.dtype)
+        dcols = np.dot(self.layer.W.reshape(self.f, -1).T, dz, out=w["dcols"]).reshape(
+            self.c, self.kh, self.kw, n, self.oh, self.ow)
+        dxp = w["dxp"]
         dxp[...] = 0.0
         for u in range(self.kh):
             for v in range(self.kw):
-                dxp[:, u:u + s * self.oh:s, v:v + s * self.ow:s] += dcols[:, :, :, u, v]
-        return dxp[:, self.ph:self.ph + self.h, self.pw:self.pw + self.w]
+                _shifted(dxp, u, v, self.s, self.oh, self.ow)[...] += dcols[:, u, v]
+        return dxp[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w]
 
 
 class PoolKernel:
@@ -116,7 +112,8 @@ class PoolKernel:
         k, s = self.k, self.s
         for u in range(k):
             for v in range(k):
-                yield u, v, (slice(None), slice(u, u + s * self.oh, s), slice(v, v + s * self.ow, s))
+                yield u, v, (slice(None), slice(None), slice(u, u + s * self.oh, s),
+                             slice(v, v + s * self.ow, s))
 
     def forward(self, x):
         """The max (or the sum, then the mean) of the window's k·k offset slices, each a
@@ -157,48 +154,54 @@ class PoolKernel:
 
 
 class BatchNormKernel:
-    """Per channel, the last axis of (N, H, W, C) images or of (N, units) rows."""
+    """Per channel: the rows of a (C, everything else) view of (C, N, H, W) images, or of
+    the transpose of (N, units) rows."""
 
     def __init__(self, layer):
         self.layer = layer
         self.activation = ACTIVATIONS[layer.activation.name]
 
+    @staticmethod
+    def _rows(x):
+        return x.reshape(len(x), -1) if x.ndim == 4 else x.T
+
     def forward(self, x):
-        layer, axes = self.layer, tuple(range(x.ndim - 1))
-        m = x.size // x.shape[-1]
-        mu, var = x.mean(axis=axes), x.var(axis=axes)
+        layer, x2 = self.layer, self._rows(x)
+        self.shape, m = x.shape, x2.shape[1]
+        mu, var = x2.mean(axis=1), x2.var(axis=1)
         self.inv_std = 1.0 / np.sqrt(var + layer.eps)
-        self.x_hat = (x - mu) * self.inv_std
-        self.y = layer.gamma * self.x_hat + layer.beta
+        self.x_hat = (x2 - mu[:, None]) * self.inv_std[:, None]
+        self.y = layer.gamma[:, None] * self.x_hat + layer.beta[:, None]
         self.a = self.activation.forward(
             self.y, np.empty_like(self.y) if self.activation.needs_z else self.y)
         unbiased = var * m / (m - 1) if m > 1 else var
         layer.running_mean[...] = (1 - layer.momentum) * layer.running_mean + layer.momentum * mu
         layer.running_var[...] = (1 - layer.momentum) * layer.running_var + layer.momentum * unbiased
-        return self.a
+        return self.a.reshape(self.shape) if len(self.shape) == 4 else self.a.T
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
-        layer, axes = self.layer, tuple(range(grad.ndim - 1))
-        dy = self.activation.backward(grad, self.y, self.a)
+        layer = self.layer
+        dy = self.activation.backward(np.array(self._rows(grad)), self.y, self.a)
         dy_xhat = dy * self.x_hat
-        layer.dgamma[...] = dy_xhat.sum(axis=axes)
-        layer.dbeta[...] = dy.sum(axis=axes)
+        layer.dgamma[...] = dy_xhat.sum(axis=1)
+        layer.dbeta[...] = dy.sum(axis=1)
         if not input_grad:
             return None
-        return (layer.gamma * self.inv_std) * (dy - dy.mean(axis=axes)
-                                               - self.x_hat * dy_xhat.mean(axis=axes))
+        dx = (layer.gamma * self.inv_std)[:, None] * (
+            dy - dy.mean(axis=1)[:, None] - self.x_hat * dy_xhat.mean(axis=1)[:, None])
+        return dx.reshape(self.shape) if len(self.shape) == 4 else dx.T
 
 
 class FlattenKernel:
-    """(N, H, W, C) images to (N, C·H·W) rows in the core's (C, H, W) order, and back."""
+    """(C, N, H, W) images to (N, C·H·W) rows in the core's (C, H, W) order, and back."""
 
     def __init__(self, layer):
         self.c, self.h, self.w = layer.input_shape
 
     def forward(self, x):
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2)).reshape(len(x), -1)
+        return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
         if not input_grad:
             return None
-        return grad.reshape(len(grad), self.c, self.h, self.w).transpose(0, 2, 3, 1)
+        return grad.reshape(len(grad), self.c, self.h, self.w).transpose(1, 0, 2, 3)
