@@ -21,7 +21,7 @@ The techniques, each one switchable in ``Options`` so that its gain can be measu
   next batch is gathered meanwhile (``halves.py``, ``updates.py``).
 
 A network with image layers (convolution, pooling, batch norm) gets a plan of its own
-(``imageplan.py``): the same step with every layer on a kernel that keeps images channels first
+(``imageplan.py``): the same step with every layer on a kernel that keeps the batch innermost
 (``images.py``); the techniques above are for dense stacks and do not apply there.
 """
 

@@ -1,7 +1,7 @@
 """One run's fast plan for a network with image layers (see ``images.py``).
 
 The step is the core's (forward, loss, backward, the core optimizer's update), with each layer
-on its fast kernel and images as (C, N, H, W) between them. The kernels train the network's own
+on its fast kernel and images as (C, H, W, N) between them. The kernels train the network's own
 parameters in place, as the reference path does, so there is nothing to publish.
 """
 
@@ -48,7 +48,7 @@ class ImagePlan:
 
     def step(self, x, y, lr):
         net, kernels, last = self.net, self.kernels, len(self.kernels) - 1
-        a = x.reshape(len(x), self.c, self.h, self.w).transpose(1, 0, 2, 3)  # channels first
+        a = np.ascontiguousarray(x.reshape(len(x), self.c, self.h, self.w).transpose(1, 2, 3, 0))
         for kernel in kernels:
             a = kernel.forward(a)
         if self._delta is None or self._delta.shape != a.shape:

@@ -1,13 +1,13 @@
-"""The image layers' step, channels first and batch second: convolution, pooling, batch norm
-and flatten.
+"""The image layers' step with the batch innermost: convolution, pooling, batch norm, flatten.
 
 The formulas are the core's (``nndesk/engine/convolution.py``, ``batchnorm.py``). What differs
-is the layout: here a batch of images is (C, N, H, W), so that
+is the layout: here a batch of images is (C, H, W, N), so that every shifted or strided slice
+of it is made of runs of at least N contiguous numbers, and
 
-- a convolution's im2col matrix is (C·kh·kw, N·OH·OW), filled by kh·kw copies of whole
+- a convolution's im2col matrix is (C·kh·kw, OH·OW·N), filled by kh·kw copies of whole
   shifted slices of the input; its kernels are the network's own (F, C·kh·kw) matrix, with no
-  transpose; one product gives the output (F, N·OH·OW), which is already the next layer's
-  (C, N, H, W) input, and another the kernels' gradient in their own layout;
+  transpose; one product gives the output (F, OH·OW·N), which is already the next layer's
+  (C, H, W, N) input, and another the kernels' gradient in their own layout;
 - col2im adds kh·kw blocks of the input gradient's matrix, each contiguous, back into shifted
   slices;
 - pooling takes the maximum (or mean) of k·k whole strided slices, and max pooling hands the
@@ -15,6 +15,8 @@ is the layout: here a batch of images is (C, N, H, W), so that
   instead of an argmax over a gathered copy;
 - batch norm's per-channel statistics are reductions along the rows of a (C, everything else)
   view, the same code after a convolution and (transposed) after a dense layer.
+
+(cuda-convnet kept its images so, for the same reason.)
 
 Only ``flatten`` moves the values into the core's (N, C·H·W) rows, where dense layers take
 over. Kernels train the network's own parameters in place.
@@ -28,8 +30,8 @@ from .activations import ACTIVATIONS
 
 
 def _shifted(x, u, v, s, oh, ow):
-    """x[:, :, s·i + u, s·j + v] for every output position (i, j): a view."""
-    return x[:, :, u:u + s * oh:s, v:v + s * ow:s]
+    """x[:, s·i + u, s·j + v, :] for every output position (i, j): a view."""
+    return x[:, u:u + s * oh:s, v:v + s * ow:s]
 
 
 class _Work:
@@ -58,20 +60,20 @@ class ConvKernel:
         rows = self.oh * self.ow
         hp, wp = self.h + 2 * self.ph, self.w + 2 * self.pw
         self.work = _Work(lambda n, dt: {
-            "xp": np.zeros((self.c, n, hp, wp), dt) if self.ph or self.pw else None,
+            "xp": np.zeros((self.c, hp, wp, n), dt) if self.ph or self.pw else None,
             "cols": np.empty((k, n * rows), dt), "z": np.empty((self.f, n * rows), dt),
             "a": np.empty((self.f, n * rows), dt) if self.activation.needs_z else None,
             "dcols": None, "dxp": None, "ones": np.ones(n * rows, dt)})
 
     def forward(self, x):
-        n = x.shape[1]
+        n = x.shape[-1]
         w = self._w = self.work.get(n, x.dtype)
         xp = w["xp"]
         if xp is not None:
-            xp[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = x
+            xp[:, self.ph:self.ph + self.h, self.pw:self.pw + self.w] = x
         else:
             xp = x
-        cols = w["cols"].reshape(self.c, self.kh, self.kw, n, self.oh, self.ow)
+        cols = w["cols"].reshape(self.c, self.kh, self.kw, self.oh, self.ow, n)
         for u in range(self.kh):
             for v in range(self.kw):
                 cols[:, u, v] = _shifted(xp, u, v, self.s, self.oh, self.ow)
@@ -79,10 +81,10 @@ class ConvKernel:
         z += self.layer.b[:, None]
         self.z = z
         self.a = self.activation.forward(z, z if w["a"] is None else w["a"])
-        return self.a.reshape(self.f, n, self.oh, self.ow)
+        return self.a.reshape(self.f, self.oh, self.ow, n)
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
-        w, n = self._w, grad.shape[1]
+        w, n = self._w, grad.shape[-1]
         dz = self.activation.backward(grad.reshape(self.f, -1), self.z, self.a)
         np.dot(dz, w["cols"].T, out=self.layer.dW.reshape(self.f, -1))
         np.dot(dz, w["ones"], out=self.layer.db)
@@ -90,15 +92,15 @@ class ConvKernel:
             return None
         if w["dcols"] is None:
             w["dcols"] = np.empty_like(w["cols"])
-            w["dxp"] = np.empty((self.c, n, self.h + 2 * self.ph, self.w + 2 * self.pw), dz.dtype)
+            w["dxp"] = np.empty((self.c, self.h + 2 * self.ph, self.w + 2 * self.pw, n), dz.dtype)
         dcols = np.dot(self.layer.W.reshape(self.f, -1).T, dz, out=w["dcols"]).reshape(
-            self.c, self.kh, self.kw, n, self.oh, self.ow)
+            self.c, self.kh, self.kw, self.oh, self.ow, n)
         dxp = w["dxp"]
         dxp[...] = 0.0
         for u in range(self.kh):
             for v in range(self.kw):
                 _shifted(dxp, u, v, self.s, self.oh, self.ow)[...] += dcols[:, u, v]
-        return dxp[:, :, self.ph:self.ph + self.h, self.pw:self.pw + self.w]
+        return dxp[:, self.ph:self.ph + self.h, self.pw:self.pw + self.w]
 
 
 class PoolKernel:
@@ -112,7 +114,7 @@ class PoolKernel:
         k, s = self.k, self.s
         for u in range(k):
             for v in range(k):
-                yield u, v, (slice(None), slice(None), slice(u, u + s * self.oh, s),
+                yield u, v, (slice(None), slice(u, u + s * self.oh, s),
                              slice(v, v + s * self.ow, s))
 
     def forward(self, x):
@@ -154,7 +156,7 @@ class PoolKernel:
 
 
 class BatchNormKernel:
-    """Per channel: the rows of a (C, everything else) view of (C, N, H, W) images, or of
+    """Per channel: the rows of a (C, everything else) view of (C, H, W, N) images, or of
     the transpose of (N, units) rows."""
 
     def __init__(self, layer):
@@ -193,15 +195,15 @@ class BatchNormKernel:
 
 
 class FlattenKernel:
-    """(C, N, H, W) images to (N, C·H·W) rows in the core's (C, H, W) order, and back."""
+    """(C, H, W, N) images to (N, C·H·W) rows in the core's (C, H, W) order, and back."""
 
     def __init__(self, layer):
         self.c, self.h, self.w = layer.input_shape
 
     def forward(self, x):
-        return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
+        return np.ascontiguousarray(x.transpose(3, 0, 1, 2)).reshape(x.shape[-1], -1)
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
         if not input_grad:
             return None
-        return grad.reshape(len(grad), self.c, self.h, self.w).transpose(1, 0, 2, 3)
+        return grad.reshape(len(grad), self.c, self.h, self.w).transpose(1, 2, 3, 0)
