@@ -183,7 +183,8 @@ def load_model(path) -> Network:
         parts = ([f"missing tensors {', '.join(missing)}"] if missing else []) + \
                 ([f"unexpected tensors {', '.join(extra)}"] if extra else [])
         _fail(path, "the weights do not match the network spec: " + "; ".join(parts))
-    for name, arr in tensors.items():
+    for name in expected:  # in the network's order: the first layer at fault is named
+        arr = tensors[name]
         if arr.dtype != np.float32:
             _fail(path, f"tensor {name} has dtype {arr.dtype}, expected float32")
         if arr.shape != expected[name]:
