@@ -203,7 +203,8 @@ def _train(args) -> int:
               + (f"; saved to {model_file}" if model_file else ""))
     if result["error"] is not None:
         raise CliError(result["error"] + (" Nothing was saved (--keep-going trains on and saves)."
-                                          if result["reason"] == "diverged" and args.out else ""))
+                                          if result["reason"] == "diverged" and args.out
+                                          and not args.keep_going else ""))
     return 0
 
 

@@ -96,3 +96,6 @@ class BatchNorm(Layer):
 
     def gradients(self):
         return {"weight": self.dgamma, "bias": self.dbeta}
+
+    def buffers(self):
+        return [self.running_mean, self.running_var]

@@ -59,7 +59,8 @@ def kernel_pair(value) -> tuple[int, int]:
 
 
 def window_count(size: int, kernel: int, stride: int, what: str, where: str) -> int:
-    """How many windows of ``kernel`` fit ``stride`` apart in ``size``."""
+    """How many windows of ``kernel`` fit ``stride`` apart in ``size``; ``what`` names the
+    window's side ("the kernel height"), ``where`` the input's ("padded height")."""
     if kernel > size:
         raise ValueError(f"{what} of {kernel} is larger than its input's {where} of {size}")
     return (size - kernel) // stride + 1
@@ -71,7 +72,7 @@ class Conv2D(Layer):
     def __init__(self, config):
         super().__init__(config)
         self.activation = ACTIVATIONS[config.get("activation", "relu")]
-        self.kh, self.kw = kernel_pair(config["kernel_size"])
+        self.kh, self.kw = kernel_pair(config.get("kernel_size", 3))
         self.stride = int(config.get("stride", 1))
         self.cols = self.z = self.a = None
 
@@ -86,9 +87,10 @@ class Conv2D(Layer):
         else:
             self.pad = (0, 0) if padding == "valid" else (int(padding), int(padding))
         f = int(self.config["filters"])
-        kernel = f"the {self.kh}x{self.kw} kernel"
-        oh = window_count(h + 2 * self.pad[0], self.kh, self.stride, kernel, "padded height")
-        ow = window_count(w + 2 * self.pad[1], self.kw, self.stride, kernel, "padded width")
+        oh = window_count(h + 2 * self.pad[0], self.kh, self.stride, "the kernel height",
+                          "padded height")
+        ow = window_count(w + 2 * self.pad[1], self.kw, self.stride, "the kernel width",
+                          "padded width")
         self.input_shape, self.output_shape = (c, h, w), (f, oh, ow)
         self.weight_count = f * c * self.kh * self.kw
         self.param_count = self.weight_count + f
@@ -156,9 +158,8 @@ class Pool2D(Layer):
 
     def build(self, input_shape):
         c, h, w = image_shape(input_shape, f"a {self.kind} layer")
-        pool = f"the pool size {self.k}"
-        oh = window_count(h, self.k, self.stride, pool, "height")
-        ow = window_count(w, self.k, self.stride, pool, "width")
+        oh = window_count(h, self.k, self.stride, "the pool size", "height")
+        ow = window_count(w, self.k, self.stride, "the pool size", "width")
         self.input_shape, self.output_shape = (c, h, w), (c, oh, ow)
         self.macs = c * oh * ow * self.k * self.k
         return self.output_shape

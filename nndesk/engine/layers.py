@@ -78,6 +78,10 @@ class Layer:
     def gradients(self) -> dict[str, np.ndarray]:
         return {}
 
+    def buffers(self) -> list[np.ndarray]:
+        """State the layer keeps besides its parameters (batch norm's running statistics)."""
+        return []
+
     def get_config(self) -> dict:
         return {"type": self.kind, **{k: v for k, v in self.config.items() if k != "type"}}
 

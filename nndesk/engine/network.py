@@ -178,6 +178,10 @@ class Network:
         return {f"layers.{i}.{name}": arr for i, layer in enumerate(self.layers)
                 for name, arr in layer.gradients().items()}
 
+    def buffers(self) -> list[np.ndarray]:
+        """Every layer's state besides the parameters (views): running statistics."""
+        return [arr for layer in self.layers for arr in layer.buffers()]
+
     def get_weights(self) -> dict[str, np.ndarray]:
         """Copies of every parameter, named like ``named_weights``."""
         return {name: arr.copy() for name, arr in self.named_weights().items()}

@@ -161,9 +161,11 @@ class Trainer:
         "diverged" or "failed"; ``error`` says what went wrong for the last two."""
         self._train_seconds, self._samples = 0.0, 0
         self._watch = divergence.Watch(self.net.loss, self.y, self.net.output_size)
-        # The best weights so far: of the epoch with the lowest validation loss (training
-        # loss without a validation set), or the initial ones before the first epoch ends.
-        self._best_weights, self._best_loss, self._best_epoch = self.net.params.copy(), math.inf, 0
+        # The best weights so far (and running statistics): of the epoch with the lowest
+        # validation loss (training loss without a validation set), or the initial ones
+        # before the first epoch ends.
+        self._best = [arr.copy() for arr in self._state()]
+        self._best_loss, self._best_epoch = math.inf, 0
         self._warnings = []
         error = None
         try:
@@ -183,7 +185,7 @@ class Trainer:
             error = ("Out of memory while training. Try a smaller batch size, fewer or narrower "
                      "layers, or a smaller training set; the last good weights were kept.")
         if reason == "early_stopping" or (reason == "completed" and self.patience and self.x_val is not None):
-            self.net.params[...] = self._best_weights
+            self._restore_best()
         self._emit({"event": "finished", "reason": reason, "message": error,
                     "history": self.history})
         return {"reason": reason, "error": error, "warnings": self._warnings,
@@ -235,7 +237,7 @@ class Trainer:
                                 "samples_per_second": seen / elapsed if elapsed > 0 else 0.0})
             epoch_seconds += time.perf_counter() - t0
             self._finish_time(epoch_seconds, seen)
-            if not np.isfinite(net.params).all():
+            if not all(np.isfinite(arr).all() for arr in self._state()):
                 raise _Diverged("the weights stopped being finite numbers", epoch,
                                 batches_per_epoch - 1, lr)
             val_loss, val_acc = (net.evaluate(self.x_val, self.y_val) if self.x_val is not None
@@ -250,7 +252,8 @@ class Trainer:
                         **record})
             monitored = record["train_loss"] if val_loss is None else val_loss
             if monitored < self._best_loss:
-                np.copyto(self._best_weights, net.params)
+                for kept, now in zip(self._best, self._state()):
+                    np.copyto(kept, now)
                 self._best_loss, self._best_epoch, since_best = monitored, epoch + 1, 0
             else:
                 since_best += 1
@@ -273,6 +276,14 @@ class Trainer:
             self._emit({"event": "warning", "message": message})
         return True
 
+    def _state(self) -> list[np.ndarray]:
+        """The weights and the layers' running statistics: what putting back the best puts back."""
+        return [self.net.params, *self.net.buffers()]
+
+    def _restore_best(self) -> None:
+        for kept, now in zip(self._best, self._state()):
+            now[...] = kept
+
     def _finish_time(self, seconds: float, samples: int) -> None:
         self._train_seconds += seconds
         self._samples += samples
@@ -280,7 +291,7 @@ class Trainer:
     def _diverged_message(self, exc: _Diverged) -> str:
         """Put back the best weights of the run and say what happened and what to try."""
         epoch = self._best_epoch
-        self.net.params[...] = self._best_weights
+        self._restore_best()
         self.optimizer = make_optimizer(self.net.spec["optimizer"], self.net.params.size,
                                         self.net.dtype, self.net.decay_slices)  # afresh
         kept = (f"the best weights, from the end of epoch {epoch}, were kept" if epoch

@@ -24,10 +24,10 @@ HEAD = [{"type": "flatten"}, {"type": "dense", "units": 10, "activation": "softm
 
 
 @pytest.mark.parametrize("layers, input_shape, layer, words", [
-    ([{**CONV, "kernel_size": 9}, *HEAD], (1, 6, 6), 1, ["9x9 kernel",
+    ([{**CONV, "kernel_size": 9}, *HEAD], (1, 6, 6), 1, ["kernel height of 9",
                                                         "larger than", "height of 6"]),
     ([CONV, {"type": "maxpool2d", "pool_size": 8}, *HEAD], (1, 9, 9), 2,
-     ["pool size 8", "larger than", "height of 7"]),
+     ["pool size of 8", "larger than", "height of 7"]),
     ([CONV, {"type": "dense", "units": 10, "activation": "softmax"}], (1, 8, 8), 2,
      ["flat input", "4 x 6 x 6", "flatten"]),
     ([{**CONV, "stride": 0}, *HEAD], (1, 8, 8), 1, ["stride", "from 1"]),
@@ -36,6 +36,8 @@ HEAD = [{"type": "flatten"}, {"type": "dense", "units": 10, "activation": "softm
     ([CONV, {"type": "flatten"}], (1, 8, 8), 2, ["last layer", "dense", "flatten"]),
     ([{**CONV, "padding": "same", "stride": 2}, *HEAD], (1, 8, 8), 1, ["'same'", "stride 1"]),
     ([{"type": "conv2d", "kernel_size": 3}, *HEAD], (1, 8, 8), 1, ["needs filters"]),
+    ([{"type": "conv2d", "filters": 2}, {"type": "maxpool2d", "pool_size": 7}, *HEAD], (1, 8, 8),
+     2, ["pool size of 7", "height of 6"]),  # kernel_size defaults to 3
     ([{**CONV, "kernel_size": [0, 3]}, *HEAD], (1, 8, 8), 1, ["kernel_size", "[5, 5]"]),
     ([{**CONV, "padding": "full"}, *HEAD], (1, 8, 8), 1, ["'valid', 'same'"]),
     ([CONV, {"type": "batchnorm", "momentum": 2}, *HEAD], (1, 8, 8), 2, ["momentum"]),

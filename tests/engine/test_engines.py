@@ -260,3 +260,28 @@ def test_batch_norm_running_statistics_are_the_same_on_both_paths(mnist):
     # A convolution's bias before batch norm gets no gradient: compare against all weights.
     _close(np.concatenate([v.ravel() for v in ref.values()]),
            np.concatenate([fast[k].ravel() for k in ref]))
+
+
+def test_batch_norm_on_flat_inputs_trains_the_same_on_both_paths(mnist):
+    spec = load_preset("deep_relu_adam")
+    spec["layers"] = [{"type": "dense", "units": 32, "activation": "linear"},
+                      {"type": "batchnorm", "activation": "relu"},
+                      {"type": "dense", "units": 10, "activation": "softmax"}]
+    spec["training"]["epochs"] = 1
+    x, y = _data(spec, mnist, n=1000)
+    ref, fast = (_train(spec, x, y, engine)[0].get_weights() for engine in ("reference", "fast"))
+    _close(np.concatenate([v.ravel() for v in ref.values()]),
+           np.concatenate([fast[k].ravel() for k in ref]))
+
+
+def test_early_stopping_puts_back_the_best_epochs_running_statistics(mnist):
+    spec = load_preset("deep_relu_adam")
+    spec["layers"] = [{"type": "dense", "units": 32, "activation": "linear"},
+                      {"type": "batchnorm", "activation": "relu"},
+                      {"type": "dense", "units": 10, "activation": "softmax"}]
+    spec["optimizer"]["learning_rate"] = 0.05  # too high: the validation loss soon gets worse
+    spec["training"].update(epochs=30, early_stopping_patience=2)
+    net, _, result = _train(spec, *_data(spec, mnist, n=2000), "fast")
+    assert result["reason"] == "early_stopping"
+    best = min(result["history"]["val_loss"])
+    assert net.evaluate(mnist.x_train[:200], mnist.y_train[:200])[0] == pytest.approx(best, rel=1e-9)

@@ -175,7 +175,7 @@ def test_an_impossible_kernel_is_explained_on_its_row_and_disables_train(qtbot, 
     problems = form.problems()
     assert [(p.layer, p.field) for p in problems] == [(3, "type")]
     message = problems[0].message
-    assert "9x9" in message and "6" in message
+    assert "kernel height of 9" in message and "6" in message
     # On its row: in red, its tooltip the message; above its settings; in the list by number.
     assert cell(form, 3, COL_TYPE, Qt.ItemDataRole.ToolTipRole) == message
     assert cell(form, 3, COL_TYPE, Qt.ItemDataRole.ForegroundRole) is not None

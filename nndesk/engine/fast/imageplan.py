@@ -17,8 +17,11 @@ IMAGE_KERNELS = {"conv2d": ConvKernel, "maxpool2d": PoolKernel, "avgpool2d": Poo
 
 
 def supports(net) -> bool:
-    """Whether every layer has a kernel here: a dropout before the flatten would draw its
-    masks in another order than the core's, so such a network takes the reference steps."""
+    """Whether the network takes images and every layer has a kernel here: a dropout before
+    the flatten would draw its masks in another order than the core's, and batch norm on flat
+    inputs has no plan here, so such networks take the reference steps."""
+    if len(net.input_shape) != 3:
+        return False
     flat = False
     for layer in net.layers:
         if layer.kind == "dropout" and not flat:
