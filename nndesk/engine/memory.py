@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .layer_types import make_layer
-from .network import INFERENCE_BATCH, INFERENCE_WORK_BYTES
+from .network import inference_batch
 from .spec import check
 
 OPTIMIZER_ARRAYS = {"sgd": 0, "momentum": 1, "nesterov": 1, "rmsprop": 1, "adam": 2, "adamw": 2}
@@ -103,7 +103,7 @@ def estimate(spec: dict, samples: int, features: int, loaded_bytes: int = 0) -> 
     size = int(spec["training"]["batch_size"])
     batch = samples if size <= 0 else min(size, samples)
     widest = max(features, *outputs)
-    inference = max(1, min(INFERENCE_BATCH, INFERENCE_WORK_BYTES // (ITEM * max(workspace, 1))))
+    inference = inference_batch(workspace)
     parts = {"parameters": (8 + k) * params * ITEM,
              "activations": max(3 * batch * sum(outputs) + 2 * batch * widest + batch * workspace,
                                 (3 * widest + workspace) * inference) * ITEM,

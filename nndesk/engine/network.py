@@ -24,6 +24,12 @@ INFERENCE_BATCH = 8192
 INFERENCE_WORK_BYTES = 64 << 20
 
 
+def inference_batch(workspace: int) -> int:
+    """Samples per inference batch: 8,192, or fewer when a layer's work arrays of
+    ``workspace`` numbers a sample (a convolution's windows) would pass 64 MB for them."""
+    return max(1, min(INFERENCE_BATCH, INFERENCE_WORK_BYTES // (4 * max(workspace, 1))))
+
+
 def seed_sequences(seed: int) -> list[np.random.SeedSequence]:
     """Independent streams for weight init, dropout and shuffling/augmentation."""
     return np.random.SeedSequence(seed).spawn(3)
@@ -125,10 +131,7 @@ class Network:
 
     @property
     def inference_batch(self) -> int:
-        """Samples per inference batch: 8,192, or fewer when a layer's work arrays (a
-        convolution's windows) would pass 64 MB for them."""
-        work = max([layer.workspace for layer in self.layers] + [1])
-        return max(1, min(INFERENCE_BATCH, INFERENCE_WORK_BYTES // (4 * work)))
+        return inference_batch(max(layer.workspace for layer in self.layers))
 
     def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, features) or (N, *input_shape)."""

@@ -184,7 +184,8 @@ class Trainer:
             reason = "failed"
             error = ("Out of memory while training. Try a smaller batch size, fewer or narrower "
                      "layers, or a smaller training set; the last good weights were kept.")
-        if reason == "early_stopping" or (reason == "completed" and self.patience and self.x_val is not None):
+        patient = self.patience and self.x_val is not None
+        if reason == "early_stopping" or (reason == "completed" and patient):
             self._restore_best()
         self._emit({"event": "finished", "reason": reason, "message": error,
                     "history": self.history})
@@ -252,8 +253,7 @@ class Trainer:
                         **record})
             monitored = record["train_loss"] if val_loss is None else val_loss
             if monitored < self._best_loss:
-                for kept, now in zip(self._best, self._state()):
-                    np.copyto(kept, now)
+                self._keep_best()
                 self._best_loss, self._best_epoch, since_best = monitored, epoch + 1, 0
             else:
                 since_best += 1
@@ -279,6 +279,10 @@ class Trainer:
     def _state(self) -> list[np.ndarray]:
         """The weights and the layers' running statistics: what putting back the best puts back."""
         return [self.net.params, *self.net.buffers()]
+
+    def _keep_best(self) -> None:
+        for kept, now in zip(self._best, self._state()):
+            np.copyto(kept, now)
 
     def _restore_best(self) -> None:
         for kept, now in zip(self._best, self._state()):

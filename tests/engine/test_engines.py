@@ -262,11 +262,16 @@ def test_batch_norm_running_statistics_are_the_same_on_both_paths(mnist):
            np.concatenate([fast[k].ravel() for k in ref]))
 
 
-def test_batch_norm_on_flat_inputs_trains_the_same_on_both_paths(mnist):
+def _flat_batch_norm_spec():
     spec = load_preset("deep_relu_adam")
     spec["layers"] = [{"type": "dense", "units": 32, "activation": "linear"},
                       {"type": "batchnorm", "activation": "relu"},
                       {"type": "dense", "units": 10, "activation": "softmax"}]
+    return spec
+
+
+def test_batch_norm_on_flat_inputs_trains_the_same_on_both_paths(mnist):
+    spec = _flat_batch_norm_spec()
     spec["training"]["epochs"] = 1
     x, y = _data(spec, mnist, n=1000)
     ref, fast = (_train(spec, x, y, engine)[0].get_weights() for engine in ("reference", "fast"))
@@ -275,10 +280,7 @@ def test_batch_norm_on_flat_inputs_trains_the_same_on_both_paths(mnist):
 
 
 def test_early_stopping_puts_back_the_best_epochs_running_statistics(mnist):
-    spec = load_preset("deep_relu_adam")
-    spec["layers"] = [{"type": "dense", "units": 32, "activation": "linear"},
-                      {"type": "batchnorm", "activation": "relu"},
-                      {"type": "dense", "units": 10, "activation": "softmax"}]
+    spec = _flat_batch_norm_spec()
     spec["optimizer"]["learning_rate"] = 0.05  # too high: the validation loss soon gets worse
     spec["training"].update(epochs=30, early_stopping_patience=2)
     net, _, result = _train(spec, *_data(spec, mnist, n=2000), "fast")
