@@ -13,6 +13,7 @@ import numpy as np
 
 from .data import Dataset, load_dataset, split_validation
 from .engine import Network, Trainer, build_network, memory
+from .engine.judgement import Judgement
 from .engine.memory import NotEnoughMemory
 from .engine.spec import check
 
@@ -115,26 +116,37 @@ def memory_needed(spec: dict, dataset: Dataset, samples: int | None = None) -> m
     return memory.estimate(spec, samples, int(np.prod(dataset.x_train.shape[1:])), loaded)
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:
-    return np.bincount(y_true * classes + y_pred, minlength=classes * classes).reshape(classes, classes)
-
-
-def evaluate(net: Network, dataset: Dataset) -> dict:
-    """Test-split accuracy, loss, per-class accuracy and the confusion matrix."""
+def judge(net: Network, dataset: Dataset) -> Judgement:
+    """The network's answers on the test split, judged (see ``nndesk.engine.judgement``)."""
     check_compatible(net, dataset)
-    loss, accuracy = net.evaluate(dataset.x_test, dataset.y_test)
-    classes = len(dataset.class_names)
-    matrix = confusion_matrix(dataset.y_test, net.predict(dataset.x_test), classes)
-    totals = matrix.sum(axis=1)
-    per_class = np.divide(np.diag(matrix), totals, out=np.full(classes, np.nan), where=totals > 0)
-    return {
-        "accuracy": accuracy,
-        "loss": loss,
-        "samples": int(len(dataset.y_test)),
-        "class_names": list(dataset.class_names),
-        "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
-        "confusion_matrix": matrix.tolist(),
-    }
+    return Judgement(net.predict_proba(dataset.x_test), dataset.y_test, dataset.class_names)
+
+
+def evaluate(net: Network, dataset: Dataset, wrong: int = 20) -> dict:
+    """Test-split accuracy, loss, per-class accuracy, the confusion matrix and the ``wrong``
+    most confidently wrong test samples."""
+    judgement = judge(net, dataset)
+    loss, _ = net.evaluate(dataset.x_test, dataset.y_test)
+    return {**judgement.report(wrong), "loss": loss}
+
+
+def robustness(net: Network, dataset: Dataset, kind: str, levels=None,
+               samples: int | None = 2000) -> dict:
+    """Test accuracy as the first ``samples`` test images (all for None) are distorted
+    (``nndesk.data.distort``) at each level."""
+    from .data.distort import LEVELS, UNITS, distort
+
+    if kind not in LEVELS:
+        raise ValueError(f"unknown distortion {kind!r}; expected one of {', '.join(LEVELS)}")
+    check_compatible(net, dataset)
+    if dataset.image_shape is None:
+        raise ValueError("robustness needs image data; this dataset has no image shape")
+    levels = LEVELS.get(kind, ()) if levels is None else levels
+    x, y = dataset.x_test[:samples], dataset.y_test[:samples]
+    accuracy = [float(np.mean(net.predict(distort(x, kind, level, dataset.image_shape)) == y))
+                for level in levels]
+    return {"kind": kind, "unit": UNITS[kind], "levels": list(levels), "accuracy": accuracy,
+            "samples": int(len(y))}
 
 
 def model_metadata(dataset: Dataset, metrics: dict, history: dict) -> dict:

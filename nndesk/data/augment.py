@@ -36,11 +36,11 @@ def augment_batch(x: np.ndarray, rng: np.random.Generator,
         images = images.copy()
         for chosen, extreme in ((thicker, np.maximum), (thinner, np.minimum)):
             picked = images[chosen]
-            images[chosen] = picked + strength[chosen] * (_cross_filter(picked, extreme) - picked)
-    return _warp(images, angle, scale, shift).reshape(n, rows * cols)
+            images[chosen] = picked + strength[chosen] * (cross_filter(picked, extreme) - picked)
+    return warp(images, angle, scale, shift).reshape(n, rows * cols)
 
 
-def _cross_filter(images: np.ndarray, extreme: np.ufunc) -> np.ndarray:
+def cross_filter(images: np.ndarray, extreme: np.ufunc) -> np.ndarray:
     """Max (dilation) or min (erosion) over each pixel and its 4 neighbours; zeros outside."""
     out = images.copy()
     extreme(out[:, 1:], images[:, :-1], out=out[:, 1:])
@@ -53,7 +53,7 @@ def _cross_filter(images: np.ndarray, extreme: np.ufunc) -> np.ndarray:
     return out
 
 
-def _warp(images: np.ndarray, angle: np.ndarray, scale: np.ndarray,
+def warp(images: np.ndarray, angle: np.ndarray, scale: np.ndarray,
           shift: np.ndarray) -> np.ndarray:
     """Rotate/scale each image about its centre, then shift it; bilinear, zeros outside."""
     n, rows, cols = images.shape

@@ -8,6 +8,7 @@ over the batch and every position of the image. For one unit or channel with its
                 running_mean <- (1 - momentum) · running_mean + momentum · mu
                 running_var  <- (1 - momentum) · running_var + momentum · var · m / (m - 1)
     inference:  x_hat = (x - running_mean) / sqrt(running_var + eps)
+                dx = dy · gamma / sqrt(running_var + eps)    (a fixed scale per channel)
     backward:   dgamma = sum(dy · x_hat);   dbeta = sum(dy)
                 dx = gamma / sqrt(var + eps) · (dy - mean(dy) - x_hat · mean(dy · x_hat))
     then        a = f(y)
@@ -89,6 +90,10 @@ class BatchNorm(Layer):
         mean_dy_xhat = (dy * self.x_hat).mean(axis=(0, 2))[:, None]
         dx = (self.gamma * self.inv_std)[:, None] * (dy - mean_dy - self.x_hat * mean_dy_xhat)
         return dx.reshape(len(dx), -1)
+
+    def input_gradient(self, x, dz):
+        scale = self.gamma / np.sqrt(self.running_var + self.eps)
+        return (self._channels(dz) * scale[:, None]).reshape(len(dz), -1)
 
     def weights(self):
         return {"weight": self.gamma, "bias": self.beta, "running_mean": self.running_mean,

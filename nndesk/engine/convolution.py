@@ -133,8 +133,11 @@ class Conv2D(Layer):
         dz = dz.reshape(n, *self.output_shape)
         self.dW[...] = np.tensordot(dz, self.cols, axes=([0, 2, 3], [0, 2, 3]))
         self.db[...] = dz.sum(axis=(0, 2, 3))
-        if not input_grad:
-            return None
+        return self.input_gradient(None, dz) if input_grad else None
+
+    def input_gradient(self, x, dz):
+        n = len(dz)
+        dz = dz.reshape(n, *self.output_shape)
         dcols = np.tensordot(dz, self.W, axes=([1], [0])).transpose(0, 3, 1, 2, 4, 5)
         c, h, w = self.input_shape
         ph, pw = self.pad
@@ -185,11 +188,14 @@ class MaxPool2D(Pool2D):
     def infer(self, x):
         return self._windows(x).max(axis=(4, 5)).reshape(len(x), -1), None
 
+    def _flat_windows(self, x):
+        win = self._windows(x)
+        return win.reshape(*win.shape[:4], self.k * self.k)
+
     def forward(self, x, training):
         if not training:
             return self.infer(x)[0]
-        win = self._windows(x)
-        flat = win.reshape(*win.shape[:4], self.k * self.k)
+        flat = self._flat_windows(x)
         self.argmax = flat.argmax(axis=-1)  # which offset u·k + v won, per window
         return np.take_along_axis(flat, self.argmax[..., None], -1).reshape(len(x), -1)
 
@@ -197,6 +203,10 @@ class MaxPool2D(Pool2D):
         if not input_grad:
             return None
         return self._spread(grad, lambda u, v: self.argmax == u * self.k + v)
+
+    def input_gradient(self, x, dz):
+        argmax = self._flat_windows(x).argmax(axis=-1)
+        return self._spread(dz, lambda u, v: argmax == u * self.k + v)
 
 
 class AvgPool2D(Pool2D):
@@ -209,10 +219,11 @@ class AvgPool2D(Pool2D):
         return self.infer(x)[0]
 
     def backward(self, grad, input_grad=True, grad_is_dz=False):
-        if not input_grad:
-            return None
+        return self.input_gradient(None, grad) if input_grad else None
+
+    def input_gradient(self, x, dz):
         share = 1.0 / (self.k * self.k)
-        return self._spread(grad, lambda u, v: share)
+        return self._spread(dz, lambda u, v: share)
 
 
 class Flatten(Layer):

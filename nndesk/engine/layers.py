@@ -71,6 +71,12 @@ class Layer:
         (None when ``input_grad`` is false)."""
         return grad
 
+    def input_gradient(self, x: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        """dL/d(input) in inference mode, for input ``x``, from ``dz``: dL/dz for a layer with
+        an activation, dL/d(output) for one without. It reads only the parameters, never what a
+        training step keeps, so an inspection may call it while the network trains."""
+        return dz
+
     def weights(self) -> dict[str, np.ndarray]:
         """The parameters by name (views)."""
         return {}
@@ -136,7 +142,10 @@ class Dense(Layer):
         dz = grad if grad_is_dz else self.activation.backward(grad, self.z, self.a)
         self.dW[...] = self.x.T @ dz
         self.db[...] = dz.sum(axis=0)
-        return dz @ self.W.T if input_grad else None
+        return self.input_gradient(self.x, dz) if input_grad else None
+
+    def input_gradient(self, x, dz):
+        return dz @ self.W.T
 
     def weights(self):
         return {"weight": self.W, "bias": self.b}
