@@ -24,6 +24,23 @@ def model_problem(net) -> str | None:
     return None
 
 
+def verdict(probabilities: np.ndarray, names: list[str], threshold: float = 0.0) -> tuple[str, str]:
+    """The pad's answer (the class, or "?") and how sure it is, in words."""
+    order = np.argsort(probabilities)
+    top, second = int(order[-1]), int(order[-2]) if len(order) > 1 else int(order[-1])
+    p = float(probabilities[top])
+    if p < threshold:
+        return "?", (f"Not sure: {100 * p:.0f}% is below the {100 * threshold:.0f}% threshold. "
+                     f"Best guess {names[top]}, then {names[second]} "
+                     f"({100 * probabilities[second]:.0f}%)")
+    if p >= 0.995:
+        return names[top], f"{100 * p:.1f}% sure"
+    if p >= 0.6:
+        return names[top], f"{100 * p:.0f}% sure"
+    return names[top], (f"{100 * p:.0f}%, not sure: perhaps {names[second]} "
+                        f"({100 * probabilities[second]:.0f}%)")
+
+
 def class_names(net) -> list[str]:
     """The model's class names, or "0", "1", ... when its file does not name them."""
     names = (getattr(net, "metadata", None) or {}).get("class_names")

@@ -39,6 +39,8 @@ class PadPanel(QWidget):
     - ``set_snapshot(spec, weights, source)``: the same from a spec and a weights dict
       (``net.get_weights()``); reuses the pad's own network while the spec is unchanged.
     - ``clear_model()``: no model; the pad says how to get one.
+    - ``set_threshold(t)``: below confidence ``t`` the answer is "not sure" (the evaluation
+      page's threshold).
     - ``set_test_digits(images, labels)``: the images "Load a test digit" picks from
       (default: the bundled MNIST test set, loaded on first use).
     - signal ``collectionChanged``: the "my digits" collection was changed;
@@ -58,6 +60,7 @@ class PadPanel(QWidget):
         self._names: list[str] = [str(i) for i in range(10)]
         self._steps: dict[str, np.ndarray] | None = None
         self._probabilities: np.ndarray | None = None
+        self._threshold = 0.0
         self._saved_revision = -1
         self._test_digits: tuple[np.ndarray, np.ndarray] | None = None
         self._test_rng = np.random.default_rng()
@@ -322,23 +325,21 @@ class PadPanel(QWidget):
             self.result_stack.setCurrentIndex(0)
 
     def _show_result(self, probabilities: np.ndarray) -> None:
-        top = int(np.argmax(probabilities))
-        p = float(probabilities[top])
-        set_text(self.top_label, self._names[top])
-        if p >= 0.995:
-            sure = f"{100 * p:.1f}% sure"
-        elif p >= 0.9:
-            sure = f"{100 * p:.0f}% sure"
-        elif p >= 0.6:
-            sure = f"{100 * p:.0f}% sure"
-        else:
-            second = int(np.argsort(probabilities)[-2])
-            sure = (f"{100 * p:.0f}%, not sure: perhaps {self._names[second]} "
-                    f"({100 * probabilities[second]:.0f}%)")
+        top, sure = models.verdict(probabilities, self._names, self._threshold)
+        set_text(self.top_label, top)
         set_text(self.confidence_label, sure)
         if self.result_stack.currentIndex() != 1:
             self.result_stack.setCurrentIndex(1)
         self.bars.set_probabilities(probabilities, self._names)
+
+    def set_threshold(self, threshold: float) -> None:
+        """Below this confidence (0 to 1) the pad answers "not sure" instead of a class."""
+        self._threshold = float(threshold)
+        if self._probabilities is not None:
+            self._show_result(self._probabilities)
+
+    def threshold(self) -> float:
+        return self._threshold
 
     def _show_model_state(self) -> None:
         if self._net is None:

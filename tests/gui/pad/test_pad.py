@@ -312,3 +312,16 @@ def test_the_canvas_follows_the_palette(pad, qtbot):
         assert image.pixelColor(int(40 * scale), int(140 * scale)) == base
         assert image.pixelColor(int(142 * scale), int(140 * scale)) == text
         pad.clear()
+
+
+def test_below_the_threshold_the_pad_is_not_sure(model_pad, qtbot):
+    with qtbot.waitSignal(model_pad.predictionUpdated, timeout=2000):
+        draw(qtbot, model_pad.canvas, SEVEN)
+    label, confidence = model_pad.prediction()
+    model_pad.set_threshold(min(1.0, confidence + 0.01))
+    assert model_pad.top_label.text() == "?"
+    text = model_pad.confidence_label.text()
+    assert text.startswith("Not sure") and f"Best guess {label}" in text
+    model_pad.set_threshold(confidence - 0.01)
+    assert model_pad.top_label.text() == label
+    assert model_pad.threshold() == pytest.approx(confidence - 0.01)
