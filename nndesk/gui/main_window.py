@@ -20,8 +20,10 @@ from . import help as help_windows
 from . import menus
 from .dashboard import TrainingDashboard
 from .datasets import DatasetLoader, dataset_title
+from .evaluation import EvaluationPage
 from .files import FileActions
 from .inspect_tabs import InspectTabs
+from .inspector import InspectorPage
 from .pad import PadPanel
 from .pad_link import PadLink
 from .runner import Runner
@@ -97,10 +99,20 @@ class MainWindow(QMainWindow):
         self.pages = QTabWidget()
         self.pages.setObjectName("pages")
         self.pages.setDocumentMode(True)
-        self.pages.addTab(self.splitter, "Build && train")
-        self.pages.addTab(self.pad, "Draw a digit")
-        self.pages.setTabToolTip(0, "Build a network, train it and watch it learn (Ctrl+1)")
-        self.pages.setTabToolTip(1, "Draw a digit and see what the network thinks (Ctrl+2)")
+        self.inspector = InspectorPage(self.session, self.pad)
+        self.inspector.setObjectName("inspector")
+        self.evaluation = EvaluationPage(self.session)
+        self.evaluation.setObjectName("evaluation")
+        for widget, title, tip in (
+                (self.splitter, "Build && train",
+                 "Build a network, train it and watch it learn (Ctrl+1)"),
+                (self.pad, "Draw a digit", "Draw a digit and see what the network thinks (Ctrl+2)"),
+                (self.inspector, "Look inside",
+                 "Every layer's response to one digit, and where its evidence is (Ctrl+3)"),
+                (self.evaluation, "Judge the test set",
+                 "Accuracy, the confusion matrix, the mistakes, confidence and robustness "
+                 "(Ctrl+4)")):
+            self.pages.setTabToolTip(self.pages.addTab(widget, title), tip)
         self.setCentralWidget(self.pages)
 
     def _build_status_bar(self) -> None:
@@ -140,6 +152,13 @@ class MainWindow(QMainWindow):
         self.files.modelOpened.connect(self.modelOpened)
         self.files.modelSaved.connect(self.modelSaved)
         self.inspect_tabs.padRequested.connect(lambda: self.show_page(1))
+        self.inspector.padRequested.connect(lambda: self.show_page(1))
+        self.evaluation.inspectRequested.connect(self._inspect_test_digit)
+        self.evaluation.thresholdChanged.connect(self.pad.set_threshold)
+
+    def _inspect_test_digit(self, index: int) -> None:
+        self.inspector.show_test_digit(index)
+        self.show_page(self.pages.indexOf(self.inspector))
 
     def _fit_to_screen(self) -> None:
         """A first-run size that fits the screen (1366x768 laptops included), frame and all."""
@@ -348,6 +367,8 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.loader.shutdown()  # a thread still running when the window goes takes the process down
+        self.evaluation.shutdown()
+        self.inspector.shutdown()
         self.dashboard.plots.stop_live()
         self.save_settings()
         self._closed = True

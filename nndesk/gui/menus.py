@@ -58,6 +58,12 @@ def build_actions(w) -> None:
                                   "Show the network form and the training dashboard")
     w.draw_page_action = _action(w, "&Draw a digit", lambda: w.show_page(1), QKeySequence("Ctrl+2"),
                                  "Draw a digit and see what the network thinks")
+    w.inspect_page_action = _action(w, "&Look inside", lambda: w.show_page(2),
+                                    QKeySequence("Ctrl+3"),
+                                    "Every layer's response to one digit, and its class evidence")
+    w.evaluate_page_action = _action(w, "&Judge the test set", lambda: w.show_page(3),
+                                     QKeySequence("Ctrl+4"),
+                                     "The confusion matrix, the mistakes, confidence, robustness")
     w.about_action = _action(w, "&About nndesk", w.show_about, None,
                              "Versions of nndesk, Qt, NumPy and more")
     w.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -83,6 +89,8 @@ def build_menus(w) -> None:
     view_menu = bar.addMenu("&View")
     view_menu.addAction(w.train_page_action)
     view_menu.addAction(w.draw_page_action)
+    view_menu.addAction(w.inspect_page_action)
+    view_menu.addAction(w.evaluate_page_action)
     w.training_menu = bar.addMenu("&Training")
     for action in (w.start_action, w.pause_action, w.stop_action):
         w.training_menu.addAction(action)
