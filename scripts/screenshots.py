@@ -2,7 +2,8 @@
 
 Runs the window at 1366x768, picks a preset, trains it on part of MNIST and grabs the
 window mid-run (training.png), after the run (screenshot.png, layers.png) and the
-drawing pad with a test digit (pad.png). Works under a real or
+drawing pad with a test digit (pad.png), the test set judged with the cell of its worst mistake
+(evaluation.png) and that mistake in the inspector (inspector.png). Works under a real or
 virtual X server (``xvfb-run -s "-screen 0 1366x768x24" python scripts/screenshots.py``) or
 without one (it falls back to Qt's offscreen platform). The person's settings are not touched.
 
@@ -92,9 +93,25 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(app, lambda: window.pad.prediction() is not None, 10, "the pad's prediction")
     settle(app, 0.4)
     window.grab().save(str(args.out / "pad.png"))
-    print(f"wrote {args.out / 'screenshot.png'}, {args.out / 'training.png'}, "
-          f"{args.out / 'layers.png'} and {args.out / 'pad.png'}")
-    window.unsaved = False  # nothing to ask about: this was a demonstration run
+    evaluation = window.evaluation
+    window.show_page(3)
+    wait_until(app, lambda: evaluation.judgement() is not None, 60, "the test set judged")
+    worst = evaluation.judgement().top_losses(1)
+    true, predicted = (int(evaluation.judgement().labels[worst[0]]),
+                       int(evaluation.judgement().predicted[worst[0]])) if len(worst) else (0, 0)
+    evaluation.confusion_tab.show_cell(true, predicted)
+    settle(app, 0.6)
+    window.grab().save(str(args.out / "evaluation.png"))
+    inspector = window.inspector
+    window.show_page(2)
+    inspector.show_test_digit(int(worst[0]) if len(worst) else 0)
+    wait_until(app, lambda: inspector.prediction() is not None, 10, "the inspector")
+    inspector.select_unit(0, 0)
+    settle(app, 0.6)
+    window.grab().save(str(args.out / "inspector.png"))
+    print(f"wrote screenshot.png, training.png, layers.png, pad.png, evaluation.png and "
+          f"inspector.png to {args.out}")
+    window.session.set_unsaved(False)  # nothing to ask about: this was a demonstration run
     window.close()
     return 0
 

@@ -128,7 +128,8 @@ def test_the_mistake_galleries_follow_the_judgement(judged, expected):
     assert unsure[:20] == [int(i) for i in expected.least_sure(20)]
     first = judged.mistakes_tab.top_losses.model.index(0).data()
     name, p = expected.top_classes(top[0], 1)[0]
-    assert f"{name} {100 * p:.1f}%" in first
+    shown = "100%" if p >= 0.9995 else f"{100 * p:.1f}%"
+    assert f"{name}\u00a0{shown}" in first
 
 
 def test_clicking_a_digit_asks_to_inspect_it(qtbot, judged, expected):

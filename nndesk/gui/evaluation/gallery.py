@@ -28,6 +28,11 @@ def thumbnail(values: np.ndarray, image_shape) -> QPixmap:
         THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
 
 
+def short_percent(p: float) -> str:
+    """91.7%, and 100% rather than 100.0% (the thumbnail's width holds no more)."""
+    return "100%" if p >= 0.9995 else f"{100 * p:.1f}%"
+
+
 class GalleryModel(QAbstractListModel):
     """Test digits (indices into the test split) with their labels and top-3 classes."""
 
@@ -59,7 +64,7 @@ class GalleryModel(QAbstractListModel):
         n = int(self._indices[index.row()])
         j = self._judgement
         if role == Qt.ItemDataRole.DisplayRole:
-            top = "\n".join(f"{name} {100 * p:.1f}%" for name, p in j.top_classes(n, 3))
+            top = "\n".join(f"{name}\u00a0{short_percent(p)}" for name, p in j.top_classes(n, 3))
             return f"is {j.class_names[j.labels[n]]}\n{top}"
         if role == Qt.ItemDataRole.DecorationRole and self._shape is not None:
             if n not in self._pixmaps:
@@ -97,8 +102,9 @@ class DigitGallery(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setWordWrap(True)
         self.view.setIconSize(QSize(THUMB, THUMB))
-        lines = self.view.fontMetrics().lineSpacing()
-        self.view.setGridSize(QSize(THUMB + 40, THUMB + 4 * lines + 14))
+        metrics = self.view.fontMetrics()
+        width = max(THUMB + 40, metrics.horizontalAdvance("00 99.9%") + 16)
+        self.view.setGridSize(QSize(width, THUMB + 4 * metrics.lineSpacing() + 14))
         self.view.setSpacing(2)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.clicked.connect(self._on_clicked)
