@@ -11,29 +11,6 @@ from PySide6.QtTest import QTest
 from nndesk.engine import build_network, default_spec, inspection, load_preset
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    from nndesk.gui.datasets import load_cached
-
-    return load_cached("mnist")
-
-
-@pytest.fixture(scope="module")
-def trained_net(mnist):
-    """A 784-128-10 MLP trained for one epoch on 10,000 MNIST digits (about 90% accurate)."""
-    from nndesk.workflow import model_metadata, prepare
-
-    spec = load_preset("default")
-    spec["layers"] = [{"type": "dense", "units": 128, "activation": "relu"},
-                      {"type": "dense", "units": 10, "activation": "softmax"}]
-    spec["training"].update(epochs=1, batch_size=64, validation_split=0.0, augment=False)
-    spec["schedule"] = {"name": "constant"}
-    prepared = prepare(spec, mnist, subset=10000)
-    assert prepared.trainer.run()["error"] is None
-    prepared.net.metadata = model_metadata(mnist, {}, {})
-    return prepared.net
-
-
 def small_cnn():
     spec = default_spec()
     spec["input_shape"] = [1, 28, 28]
