@@ -149,6 +149,19 @@ def robustness(net: Network, dataset: Dataset, kind: str, levels=None,
             "samples": int(len(y))}
 
 
+def keep_run(spec: dict, dataset: Dataset, result: dict, metrics: dict, name: str | None = None):
+    """The run kept in the person's runs folder (``nndesk.data.runs``); returns its record,
+    or None when the folder cannot be written (keeping it is never worth a failed run)."""
+    from .data.runs import RunStore
+
+    try:
+        return RunStore().add(spec=spec, dataset=dataset.name, history=result["history"],
+                              metrics=metrics, seconds=result["train_seconds"],
+                              reason=result["reason"], name=name)
+    except OSError:
+        return None
+
+
 def model_metadata(dataset: Dataset, metrics: dict, history: dict) -> dict:
     """Keyword arguments for ``save_model`` describing the data the model was trained on."""
     return {"dataset": dataset.name, "class_names": list(dataset.class_names),

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("train", "evaluate", "presets", "predict", "explain")
+COMMANDS = ("train", "evaluate", "presets", "predict", "explain", "runs")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="folder for the PNG files (made if missing)")
     x.add_argument("--target", metavar="CLASS", help="show the evidence for this class "
                    "(default: the predicted one)")
+    ru = sub.add_parser("runs", help="the runs kept so far: list them, or compare some")
+    ru.add_argument("action", nargs="?", choices=("list", "compare"), default="list")
+    ru.add_argument("keys", nargs="*", metavar="RUN", help="for compare: two or more runs, by "
+                    "number (as listed), id or name")
+    ru.add_argument("--json", action="store_true")
     return p
 
 
@@ -102,10 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     from ..data import DataError
     from ..engine import ModelFileError, SpecError, TrainingFailed, UnknownPresetError
 
-    from . import look, train
+    from . import look, runs, train
 
     handlers = {"train": train.train, "evaluate": look.evaluate, "presets": look.presets,
-                "predict": look.predict, "explain": look.explain}
+                "predict": look.predict, "explain": look.explain, "runs": runs.runs}
     try:
         return handlers[args.command](args)
     except (CliError, DataError, ModelFileError, SpecError, TrainingFailed,

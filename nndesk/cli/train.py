@@ -84,6 +84,12 @@ class _Progress:
         elif kind == "warning":
             self.close()
             print(f"nndesk train: warning: {event['message']}", file=sys.stderr, flush=True)
+        elif kind == "hint":
+            self.close()
+            if self.as_json:
+                print(json.dumps(event), flush=True)
+            fix = f" Fix: {event['fix_text']} ({json.dumps(event['fix'])})." if event["fix"] else ""
+            print(f"nndesk train: hint: {event['message']}{fix}", file=sys.stderr, flush=True)
         elif kind == "finished":
             self.close()
 
@@ -95,7 +101,7 @@ class _Progress:
 
 def train(args) -> int:
     from ..engine import save_model
-    from ..workflow import evaluate, model_metadata, prepare
+    from ..workflow import evaluate, keep_run, model_metadata, prepare
 
     if args.subset is not None and args.subset <= 0:
         raise CliError(f"--subset: expected a positive number of training samples, got {args.subset}")
@@ -119,6 +125,7 @@ def train(args) -> int:
     metrics = {"test_accuracy": test["accuracy"], "test_loss": test["loss"],
                "val_accuracy": history["val_accuracy"][-1] if history["val_accuracy"] else None,
                "train_seconds": result["train_seconds"], "epochs": len(history["epoch"])}
+    kept = keep_run(prepared.net.spec, prepared.dataset, result, metrics)
     model_file = None
     if args.out is not None and result["error"] is None:
         try:
@@ -134,7 +141,8 @@ def train(args) -> int:
                "samples_per_second": result["samples_per_second"],
                "parameters": int(prepared.net.params.size), "model_file": model_file,
                "engine": prepared.net.spec["training"]["engine"],
-               "error": result["error"], "warnings": result["warnings"]}
+               "error": result["error"], "warnings": result["warnings"],
+               "run": kept["id"] if kept else None}
     if args.json:
         print(json.dumps(summary), flush=True)
     else:

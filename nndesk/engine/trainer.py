@@ -10,7 +10,9 @@
 ``Trainer.run`` reports events (plain, JSON-serializable dicts) to its listeners, which are
 called on the training thread between batches. Another thread may call ``request_stop``,
 ``pause``, ``resume`` and ``set_learning_rate`` at any time; they take effect before the next
-batch.
+batch. ``advance(batches)`` resumes a paused run for that many batches (Step), ``pace`` slows
+it to a few batches a second, and with ``recording`` set a reference-path run keeps what its
+latest step started from (``last_step``), so ``stepmath`` can replay it with every number.
 
 The engine is chosen per run: ``"reference"`` trains with the step written below, the formulas
 and nothing else; ``"fast"`` (the default) asks ``nndesk.engine.fast`` for a plan that takes
@@ -20,6 +22,7 @@ Both give the same training.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -27,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import divergence, fast
+from . import checkup, divergence, fast
 from .network import Network, seed_sequences
 from .optimizers import make_optimizer
 from .schedules import scheduled_rate
@@ -47,9 +50,9 @@ class TrainingFailed(RuntimeError):
 class _Diverged(Exception):
     """The run diverged (see ``divergence``); handled in ``run``."""
 
-    def __init__(self, what, epoch, batch, lr):
+    def __init__(self, what, epoch, batch, lr, loss=float("nan")):
         super().__init__(what)
-        self.what, self.epoch, self.batch, self.lr = what, epoch, batch, lr
+        self.what, self.epoch, self.batch, self.lr, self.loss = what, epoch, batch, lr, loss
 
 
 def new_history() -> dict:
@@ -103,6 +106,11 @@ class Trainer:
         self._stop = threading.Event()
         self._unpaused = threading.Event()
         self._unpaused.set()
+        self._budget: int | None = None  # batches left before pausing again (a Step)
+        self.pace: float | None = None  # batches a second, None for full speed
+        self.recording = False
+        self.last_step: dict | None = None
+        self._plan = None
 
     # --- control from any thread ----------------------------------------------------
 
@@ -114,6 +122,17 @@ class Trainer:
         self._unpaused.clear()
 
     def resume(self) -> None:
+        self._unpaused.set()
+
+    def publish(self) -> None:
+        """Bring the network up to the run's latest weights and gradients (the fast path steps
+        a copy of its own); for listeners, on the training thread."""
+        if self._plan is not None:
+            self._plan.publish()
+
+    def advance(self, batches: int = 1) -> None:
+        """Take ``batches`` more batches, then pause (a paused run's Step)."""
+        self._budget = max(1, int(batches))
         self._unpaused.set()
 
     @property
@@ -161,6 +180,8 @@ class Trainer:
         "diverged" or "failed"; ``error`` says what went wrong for the last two."""
         self._train_seconds, self._samples = 0.0, 0
         self._watch = divergence.Watch(self.net.loss, self.y, self.net.output_size)
+        self.checkup = checkup.Checkup(self.net, self.x if self.x_val is None else self.x_val,
+                                       self.net.spec)
         # The best weights so far (and running statistics): of the epoch with the lowest
         # validation loss (training loss without a validation set), or the initial ones
         # before the first epoch ends.
@@ -171,13 +192,17 @@ class Trainer:
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 plan = None if self.engine == "reference" else fast.attach(self, self.engine)
+                self._plan = plan
                 try:
                     reason = self._run(plan)
                 finally:
+                    self._plan = None
                     if plan is not None:
                         plan.release()  # the network holds the run's latest weights again
         except _Diverged as exc:
             reason, error = "diverged", self._diverged_message(exc)
+            for event in self.checkup.diverged(exc.loss):
+                self._emit(event)
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)
         except MemoryError:
@@ -221,11 +246,17 @@ class Trainer:
                     return "stopped"
                 lr = scheduled_rate(self.schedule, self.base_lr, epoch + b / batches_per_epoch,
                                     self.epochs)
+                started, steps = time.perf_counter(), len(self.history["batch_loss"])
+                if self.recording and plan is None:
+                    self.last_step = self._before_step(xb, yb, lr, epoch, b)
+                if self.listeners:
+                    self.checkup.before_step(steps, self.publish)
                 loss, out = step(xb, yb, lr)
+                self._after_step(started)
                 problem = self._watch.batch(loss)
                 if problem and not self._keeps_going(problem, epoch, lr, math.isfinite(loss)):
                     self._finish_time(epoch_seconds + time.perf_counter() - t0, seen)
-                    raise _Diverged(problem, epoch, b, lr)
+                    raise _Diverged(problem, epoch, b, lr, loss)
                 m = len(yb)
                 seen += m
                 loss_sum += loss * m
@@ -236,6 +267,9 @@ class Trainer:
                     self._emit({"event": "batch", "epoch": epoch + 1, "batch": b + 1,
                                 "batches": batches_per_epoch, "loss": loss, "learning_rate": lr,
                                 "samples_per_second": seen / elapsed if elapsed > 0 else 0.0})
+                    for event in self.checkup.after_step(steps, epoch + 1, self.history,
+                                                         self.publish):
+                        self._emit(event)
             epoch_seconds += time.perf_counter() - t0
             self._finish_time(epoch_seconds, seen)
             if not all(np.isfinite(arr).all() for arr in self._state()):
@@ -251,6 +285,8 @@ class Trainer:
             self._emit({"event": "epoch", "epochs": self.epochs,
                         "samples_per_second": seen / epoch_seconds if epoch_seconds else 0.0,
                         **record})
+            for event in self.checkup.hints(self.history) if self.listeners else ():
+                self._emit(event)
             monitored = record["train_loss"] if val_loss is None else val_loss
             if monitored < self._best_loss:
                 self._keep_best()
@@ -263,6 +299,26 @@ class Trainer:
             if problem and not self._keeps_going(problem, epoch, lr):
                 raise _Diverged(problem, epoch, batches_per_epoch - 1, lr)
         return "completed"
+
+    def _before_step(self, x, y, lr, epoch, batch) -> dict:
+        """What a step starts from, for ``stepmath.replay``: its batch and rate, the weights,
+        running statistics, optimizer and dropout generators before it."""
+        return {"x": x.copy(), "y": y.copy(), "learning_rate": lr, "epoch": epoch + 1,
+                "batch": batch + 1, "state": [arr.copy() for arr in self._state()],
+                "optimizer": copy.deepcopy(self.optimizer),
+                # One deep copy of them all: the dropout layers share one generator.
+                "dropout_rngs": copy.deepcopy([layer.rng for layer in self.net.layers
+                                               if layer.kind == "dropout"])}
+
+    def _after_step(self, started: float) -> None:
+        """Pause when a Step's batches are done; wait out the pace of a slow run."""
+        if self._budget is not None:
+            self._budget -= 1
+            if self._budget <= 0:
+                self._budget = None
+                self._unpaused.clear()
+        if self.pace:
+            time.sleep(max(0.0, 1.0 / self.pace - (time.perf_counter() - started)))
 
     def _keeps_going(self, what: str, epoch: int, lr: float, finite: bool = True) -> bool:
         """Whether a diverging run trains on: only with ``keep_going``, while its numbers stay
