@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from nndesk import engine
 from nndesk.data.mydigits import MyDigits
-from nndesk.workflow import memory_needed
+from nndesk.workflow import keep_run, memory_needed
 
 from .datasets import dataset_title
 from .settings import write_json
@@ -182,6 +182,8 @@ class Runner(QObject):
         history = result.get("history")
         metrics = final_metrics(history, result)
         self.session.set_history(history, metrics)
+        if self.session.net is not None and self.session.run_dataset is not None:
+            keep_run(self.session.net.spec, self.session.run_dataset, result, metrics)
         text = REASONS.get(result.get("reason", "completed"), result.get("reason"))
         seconds = time.perf_counter() - self._started_at
         test = ""

@@ -44,6 +44,9 @@ class TrainingJob:
         self._trainer = None
         self._stop = self._paused = False
         self._pending_lr: float | None = None
+        self._pending_steps = 0
+        self._pace: float | None = None
+        self._recording = False
         self._report = None
         self._batches: list[tuple] = []
         self._epochs: list[dict] = []
@@ -77,6 +80,28 @@ class TrainingJob:
                 self._trainer.set_learning_rate(lr)
             else:
                 self._pending_lr = float(lr)
+
+    def advance(self, batches: int) -> None:
+        """Take ``batches`` more batches of a paused run, then pause again (Step)."""
+        with self._lock:
+            self._paused = True
+            if self._trainer is not None:
+                self._trainer.advance(batches)
+            else:
+                self._pending_steps = int(batches)
+
+    def set_pace(self, batches_per_second: float | None) -> None:
+        with self._lock:
+            self._pace = batches_per_second
+            if self._trainer is not None:
+                self._trainer.pace = batches_per_second
+
+    def set_recording(self, on: bool) -> None:
+        """Keep each step's numbers (on the reference path) for the step math view."""
+        with self._lock:
+            self._recording = bool(on)
+            if self._trainer is not None:
+                self._trainer.recording = bool(on)
 
     # --- the run (training thread) ----------------------------------------------------
 
@@ -115,7 +140,10 @@ class TrainingJob:
             self._trainer = trainer
             if self._pending_lr is not None:
                 trainer.set_learning_rate(self._pending_lr)
-            if self._paused:
+            trainer.pace, trainer.recording = self._pace, self._recording
+            if self._pending_steps:
+                trainer.advance(self._pending_steps)
+            elif self._paused:
                 trainer.pause()
             if self._stop:
                 trainer.request_stop()
@@ -175,7 +203,12 @@ class TrainingJob:
         elif kind == "paused":
             self._flush()
             self._snapshot()
+            step = self._trainer.last_step if self._trainer is not None else None
+            if step is not None:
+                self._report("step", step)  # the trainer makes a new record for every step
             self._report("paused", True)
+        elif kind in ("health", "hint"):
+            self._report(kind, dict(event))
         elif kind == "resumed":
             self._report("paused", False)
         # "finished" and "failed" are reported from __call__, with the trainer's figures.
@@ -189,6 +222,9 @@ class TrainingController(QObject):
     epochsEnded = Signal(list)  # the trainer's "epoch" events since the last hand-over
     pausedChanged = Signal(bool)
     weightsReady = Signal(dict)  # take_snapshot(net)
+    healthReady = Signal(dict)  # the trainer's "health" event: every layer's health
+    hintGiven = Signal(dict)  # the trainer's "hint" event
+    stepRecorded = Signal(dict)  # Trainer.last_step at a pause (recording runs only)
     trainingFinished = Signal(dict)  # {"reason", "history", "samples_per_second", ...}
     trainingFailed = Signal(str)  # a plain message with what to try next
     runEnded = Signal()  # always last
@@ -200,7 +236,8 @@ class TrainingController(QObject):
         self._paused = False
         signals = {"started": self.trainingStarted, "batches": self.batchesReady,
                    "epochs": self.epochsEnded, "paused": self.pausedChanged,
-                   "weights": self.weightsReady}
+                   "weights": self.weightsReady, "health": self.healthReady,
+                   "hint": self.hintGiven, "step": self.stepRecorded}
         self._task.progress.connect(lambda kind, payload: signals[kind].emit(payload))
         self._task.finished.connect(lambda result: self.trainingFinished.emit(result))
         self._task.failed.connect(self.trainingFailed)
@@ -235,6 +272,20 @@ class TrainingController(QObject):
     def set_learning_rate(self, lr: float) -> None:
         if self._job is not None:
             self._job.set_learning_rate(lr)
+
+    def advance(self, batches: int = 1) -> None:
+        """Step a paused run by ``batches`` batches; it pauses again after them."""
+        if self._job is not None:
+            self._paused = True
+            self._job.advance(batches)
+
+    def set_pace(self, batches_per_second: float | None) -> None:
+        if self._job is not None:
+            self._job.set_pace(batches_per_second)
+
+    def set_recording(self, on: bool) -> None:
+        if self._job is not None:
+            self._job.set_recording(on)
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Stop the run and wait until it has ended and every one of its signals has
