@@ -121,3 +121,4 @@ def test_evaluate_lists_the_most_confidently_wrong(dense_model, mnist):
     text = _run("evaluate", str(dense_model), "--wrong", "3").stdout
     assert "most confidently wrong" in text and text.count(" -> ") == 4  # the heading and three digits
     assert _run("evaluate", str(dense_model), "--wrong", "-1").returncode == 1
+
