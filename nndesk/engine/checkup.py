@@ -1,15 +1,22 @@
-"""The run's checkup between steps: every ``EVERY`` batches the layers' health on a probe batch
+"""The run's checkup between steps: now and then the layers' health on a probe batch
 (``diagnostics``), and at those moments and at each epoch's end the hints that follow
 (``hints``). The trainer reports both as events: ``{"event": "health", ...}`` and
 ``{"event": "hint", ...}``; a hint is given once a run.
+
+A check comes every ``EVERY`` steps, or more rarely when it costs more than ``BUDGET`` of the
+training time (a convolutional network's probe pass is dearer than a step's share of it).
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 from . import diagnostics, hints
 
-EVERY = 50  # batches between two health checks
-PROBE = 128  # samples the dead and saturated shares are measured on
+EVERY = 50  # steps between two health checks at the most
+BUDGET = 0.02  # the share of training time the checks may take
+PROBE = 64  # samples the dead and saturated shares are measured on
 
 
 class Checkup:
@@ -18,19 +25,29 @@ class Checkup:
         self.advisor = hints.Advisor(spec)
         self.health: list[dict] | None = None
         self._before: dict | None = None
+        self._next = 0  # the step of the next check
+        self._cost = self._started = 0.0
 
     def before_step(self, step: int, sync) -> None:
-        """Keep the weights before every ``EVERY``-th step, for its update ratio."""
-        if step % EVERY == 0:
-            sync()
-            self._before = {i: w.copy() for i, w in diagnostics.weight_arrays(self.net).items()}
+        """Keep the weights before a checked step, for its update ratio."""
+        if step < self._next:
+            return
+        t = time.perf_counter()
+        sync()
+        self._before = {i: w.copy() for i, w in diagnostics.weight_arrays(self.net).items()}
+        self._started = time.perf_counter()
+        self._cost = self._started - t
 
     def after_step(self, step: int, epoch: int, history: dict, sync) -> list[dict]:
         if self._before is None:
             return []
+        t = time.perf_counter()
+        step_seconds = t - self._started
         sync()
         self.health = diagnostics.health(self.net, self.probe, self._before)
         self._before = None
+        cost = self._cost + time.perf_counter() - t
+        self._next = step + max(EVERY, math.ceil(cost / (BUDGET * max(step_seconds, 1e-9))))
         return [{"event": "health", "epoch": epoch, "step": step, "layers": self.health},
                 *self.hints(history)]
 
