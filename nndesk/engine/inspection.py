@@ -142,7 +142,7 @@ def evidence(net, x, target: int) -> Evidence:
 def dead_units(net, x, batch_size: int | None = None) -> list[np.ndarray | None]:
     """Per layer, which units never respond to any sample of ``x``: a boolean array (units for
     a dense layer, channels for a convolution) for layers with a ReLU, None for the others."""
-    x = net._as_batch(x)
+    x = net.as_batch(x)
     watched = [getattr(layer, "activation", None) is not None and layer.activation.name == "relu"
                for layer in net.layers]
     alive = [np.zeros(layer.output_shape[0], bool) if w else None

@@ -113,14 +113,14 @@ class Network:
         """Every layer's output for inputs ``x`` in inference mode, each shaped
         (N, *layer.output_shape): feature maps (N, C, H, W) for image layers. Safe from
         another thread while the network trains."""
-        x = self._as_batch(x)
+        x = self.as_batch(x)
         outputs = []
         for layer in self.layers:
             x = layer.infer(x)[0]
             outputs.append(x.reshape(len(x), *layer.output_shape))
         return outputs
 
-    def _as_batch(self, x) -> np.ndarray:
+    def as_batch(self, x) -> np.ndarray:
         x = np.asarray(x)
         if x.shape == self.input_shape:
             x = x[None]
@@ -135,7 +135,7 @@ class Network:
 
     def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities (N, classes) for inputs (N, features) or (N, *input_shape)."""
-        x = self._as_batch(x)
+        x = self.as_batch(x)
         batch_size = batch_size or self.inference_batch
         out = np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]) \
             if len(x) else np.zeros((0, self.output_size), self.dtype)
@@ -152,7 +152,7 @@ class Network:
 
     def evaluate(self, x, y, batch_size: int | None = None) -> tuple[float, float]:
         """Mean loss and accuracy (fraction) on (x, y), in inference mode."""
-        x = self._as_batch(x)
+        x = self.as_batch(x)
         batch_size = batch_size or self.inference_batch
         if len(x) == 0:
             return float("nan"), float("nan")
