@@ -14,8 +14,8 @@ import time
 
 from . import diagnostics, hints
 
-EVERY = 50  # steps between two health checks at the most
-BUDGET = 0.02  # the share of training time the checks may take
+EVERY = 20  # steps between two health checks at the most
+BUDGET = 0.03  # the share of training time the checks may take
 PROBE = 64  # samples the dead and saturated shares are measured on
 
 

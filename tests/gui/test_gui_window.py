@@ -24,7 +24,7 @@ def test_builder_dashboard_and_weights_fit_side_by_side_at_1366x768(qtbot, windo
     scroll = window.form.scroll_area
     assert scroll.widget().width() <= scroll.viewport().width()
     assert [window.inspect_tabs.tabText(i) for i in range(window.inspect_tabs.count())] == [
-        "Unit images", "Layers", "Feature maps"]
+        "Unit images", "Layers", "Feature maps", "Health"]
 
 
 def test_menus_and_standard_shortcuts(window):
