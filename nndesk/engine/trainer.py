@@ -122,6 +122,8 @@ class Trainer:
         self._unpaused.clear()
 
     def resume(self) -> None:
+        """Run on at full length: what was left of a Step is forgotten."""
+        self._budget = None
         self._unpaused.set()
 
     def publish(self) -> None:

@@ -1,14 +1,15 @@
-"""The training dashboard: Train / Pause / Stop, the live learning rate, progress and curves."""
+"""The training dashboard: Train / Pause / Stop, Step / Step epoch and the speed, the live
+learning rate, progress and curves."""
 
 from __future__ import annotations
 
 import html
-
 import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -25,12 +26,16 @@ from .plots import TrainingPlots
 from .widgets import Banner, SciSpinBox, buddy_label, error_color, format_count, format_duration
 
 PROGRESS_SECONDS = 0.25
+SLOW_PACE = 3.0  # batches a second in Slow mode
 
 
 class TrainingDashboard(QWidget):
     trainClicked = Signal()
     pauseClicked = Signal()
     stopClicked = Signal()
+    stepClicked = Signal()
+    stepEpochClicked = Signal()
+    paceChanged = Signal(object)  # batches a second, or None for full speed
     learningRateEdited = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
@@ -47,7 +52,22 @@ class TrainingDashboard(QWidget):
         self.stop_button.setObjectName("stopButton")
         self.stop_button.clicked.connect(self.stopClicked)
         for b in (self.train_button, self.pause_button, self.stop_button):
-            b.setMinimumWidth(84)
+            b.setMinimumWidth(76)
+        self.step_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
+        self.step_button.setObjectName("stepButton")
+        self.step_button.clicked.connect(self.stepClicked)
+        self.step_epoch_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step epoch")
+        self.step_epoch_button.setObjectName("stepEpochButton")
+        self.step_epoch_button.clicked.connect(self.stepEpochClicked)
+        self.pace_combo = QComboBox()
+        self.pace_combo.setObjectName("paceCombo")
+        self.pace_combo.addItem("Full speed", None)
+        self.pace_combo.addItem(f"Slow ({SLOW_PACE:g} batches/s)", SLOW_PACE)
+        self.pace_combo.setToolTip("Train at full speed, or slowly enough to watch each batch")
+        self.pace_combo.currentIndexChanged.connect(
+            lambda _i: self.paceChanged.emit(self.pace_combo.currentData()))
 
         self.lr_spin = SciSpinBox(minimum=0.0, maximum=100.0, digits=3)
         self.lr_spin.setObjectName("liveLearningRate")
@@ -70,20 +90,24 @@ class TrainingDashboard(QWidget):
                                   "the training set, so the network learns your handwriting.")
 
         controls = QHBoxLayout()
-        controls.setSpacing(6)
-        controls.addWidget(self.train_button)
-        controls.addWidget(self.pause_button)
-        controls.addWidget(self.stop_button)
+        controls.setSpacing(4)
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            controls.addWidget(button)
+        controls.addSpacing(8)
+        controls.addWidget(self.step_button)
+        controls.addWidget(self.step_epoch_button)
         controls.addStretch(1)
-        controls.addWidget(self.mix_check)
-        options = QHBoxLayout()
-        options.setSpacing(6)
-        options.addWidget(buddy_label("&Learning rate", self.lr_spin))
-        options.addWidget(self.lr_spin)
-        options.addSpacing(12)
-        options.addWidget(buddy_label("Train on &samples", self.subset_spin))
-        options.addWidget(self.subset_spin)
-        options.addStretch(1)
+        options = QGridLayout()
+        options.setHorizontalSpacing(6)
+        options.setVerticalSpacing(4)
+        options.addWidget(buddy_label("&Learning rate", self.lr_spin), 0, 0)
+        options.addWidget(self.lr_spin, 0, 1)
+        options.addWidget(buddy_label("Speed", self.pace_combo), 0, 2)
+        options.addWidget(self.pace_combo, 0, 3)
+        options.addWidget(buddy_label("Train on &samples", self.subset_spin), 1, 0)
+        options.addWidget(self.subset_spin, 1, 1)
+        options.addWidget(self.mix_check, 1, 2, 1, 2)
+        options.setColumnStretch(4, 1)
 
         self.reason_label = QLabel()
         self.reason_label.setObjectName("trainReason")
@@ -161,6 +185,40 @@ class TrainingDashboard(QWidget):
         self.reason_label.setText(reason)
         self.reason_label.setStyleSheet(f"color: {error_color(self)};")
         self.reason_label.setVisible(bool(reason) and not enabled)
+
+    def set_step_enabled(self, reason: str) -> None:
+        """Step and Step epoch are enabled unless there is a ``reason`` (their tooltip then)."""
+        for button, tip in ((self.step_button, "Take one batch, then pause, and see its math "
+                             "(F7); from idle it trains a new network on the Reference engine"),
+                            (self.step_epoch_button, "Take the rest of the epoch, then pause "
+                             "(Shift+F7)")):
+            button.setEnabled(not reason)
+            button.setToolTip(reason or tip)
+
+    def pace(self) -> float | None:
+        """Batches a second, or None for full speed."""
+        return self.pace_combo.currentData()
+
+    def batches_left_in_epoch(self) -> int:
+        """The batches of the epoch after the last one reported (all of the next epoch when
+        it is complete)."""
+        if self._latest is None:
+            return self._batches
+        left = self._batches - self._latest[1]
+        return left if left > 0 else self._batches
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self._batches
+
+    def show_paused(self) -> str:
+        """Draw the progress of the batch the run paused after (it may have been skipped);
+        returns what to say about it."""
+        if self._latest is None:
+            return "Paused"
+        self._draw_progress(*self._latest, running=False)
+        epoch, batch, _ = self._latest
+        return f"Paused after batch {batch} of {self._batches}, epoch {epoch}"
 
     def set_learning_rate(self, lr: float) -> None:
         """Show the rate in use unless the person is editing it."""

@@ -10,26 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from nndesk import engine
 
 from . import help as help_windows
-from . import menus
-from .dashboard import TrainingDashboard
+from . import menus, pages
 from .datasets import DatasetLoader, dataset_title
-from .evaluation import EvaluationPage
 from .files import FileActions
-from .inspect_tabs import InspectTabs
-from .inspector import InspectorPage
-from .pad import PadPanel
 from .pad_link import PadLink
 from .runner import Runner
 from .session import Session
 from .settings import open_settings, read_json, write_json
-from .spec_form import SpecForm
 from .widgets import format_count
 from .worker import TrainingController
 
@@ -58,7 +52,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE)
         self._closed = False
         self.session = Session(self)
-        self._build_pages()
+        pages.build(self)
         self.controller = TrainingController(self)
         self.loader = DatasetLoader(self)
         self.files = FileActions(self, self.session, self.controller, self.form, self.settings)
@@ -67,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         menus.build_actions(self)
         menus.build_menus(self)
+        self.step_page.add_actions([self.step_action, self.step_epoch_action])
         self._connect()
         self.setMinimumSize(1000, 600)
         self._fit_to_screen()
@@ -76,44 +71,6 @@ class MainWindow(QMainWindow):
         self.update_actions()
 
     # --- construction --------------------------------------------------------------------
-
-    def _build_pages(self) -> None:
-        self.form = SpecForm()
-        self.form.setObjectName("specForm")
-        self.form.setMinimumWidth(380)
-        self.dashboard = TrainingDashboard()
-        self.dashboard.setMinimumWidth(360)
-        self.pad = PadPanel()
-        self.pad.setObjectName("drawingPad")
-        self.inspect_tabs = InspectTabs(self.session, self.pad)
-        self.tiles = self.inspect_tabs.tiles
-        self.layers_view = self.inspect_tabs.layers_view
-        self.feature_maps = self.inspect_tabs.feature_maps
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        for i, widget in enumerate((self.form, self.dashboard, self.inspect_tabs)):
-            self.splitter.addWidget(widget)
-            self.splitter.setStretchFactor(i, 1 if i == 1 else 0)
-        self.splitter.setSizes([510, 500, 356])
-        self.pages = QTabWidget()
-        self.pages.setObjectName("pages")
-        self.pages.setDocumentMode(True)
-        self.inspector = InspectorPage(self.session, self.pad)
-        self.inspector.setObjectName("inspector")
-        self.evaluation = EvaluationPage(self.session)
-        self.evaluation.setObjectName("evaluation")
-        for widget, title, tip in (
-                (self.splitter, "Build && train",
-                 "Build a network, train it and watch it learn (Ctrl+1)"),
-                (self.pad, "Draw a digit", "Draw a digit and see what the network thinks (Ctrl+2)"),
-                (self.inspector, "Look inside",
-                 "Every layer's response to one digit, and where its evidence is (Ctrl+3)"),
-                (self.evaluation, "Judge the test set",
-                 "Accuracy, the confusion matrix, the mistakes, confidence and robustness "
-                 "(Ctrl+4)")):
-            self.pages.setTabToolTip(self.pages.addTab(widget, title), tip)
-        self.setCentralWidget(self.pages)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -130,6 +87,10 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(w)
 
     def _connect(self) -> None:
+        self.inspect_tabs.connect_training(self.controller)
+        self.inspect_tabs.set_form(self.form)
+        self.inspect_tabs.hintArrived.connect(
+            lambda hint: self.statusBar().showMessage(f"Hint: {hint['message']}", 8000))
         self.form.specChanged.connect(self._on_spec_changed)
         self.form.datasetBrowseRequested.connect(self.files.choose_dataset_path)
         self.form.undo_stack.indexChanged.connect(self._on_undo_index_changed)
@@ -138,6 +99,10 @@ class MainWindow(QMainWindow):
         d.pauseClicked.connect(self.runner.toggle_pause)
         d.stopClicked.connect(self.runner.stop)
         d.learningRateEdited.connect(self.runner.set_learning_rate)
+        d.stepClicked.connect(self.runner.step)
+        d.stepEpochClicked.connect(self.runner.step_epoch)
+        d.paceChanged.connect(self.runner.set_pace)
+        self.controller.stepRecorded.connect(self.step_page.set_record)
         d.subset_spin.valueChanged.connect(self.update_actions)  # the memory a run needs
         d.subset_spin.valueChanged.connect(self._on_undo_index_changed)
         s = self.session
@@ -296,6 +261,10 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(running and self.session.run_state != "stopping")
         self.pause_action.setText("&Resume" if self.controller.is_paused() else "&Pause")
         self.stop_action.setEnabled(running)
+        step_blocker = self.runner.step_blocker()
+        self.dashboard.set_step_enabled(step_blocker)
+        for action in (self.step_action, self.step_epoch_action):
+            action.setEnabled(not step_blocker)
         has_net = self.net is not None
         for action in (self.save_action, self.save_as_action):
             action.setEnabled(has_net and not running)
@@ -369,6 +338,7 @@ class MainWindow(QMainWindow):
         self.loader.shutdown()  # a thread still running when the window goes takes the process down
         self.evaluation.shutdown()
         self.inspector.shutdown()
+        self.step_page.shutdown()
         self.dashboard.plots.stop_live()
         self.save_settings()
         self._closed = True

@@ -51,6 +51,13 @@ def build_actions(w) -> None:
                              "Pause or resume training")
     w.stop_action = _action(w, "S&top", r.stop, ["Shift+F5", "Ctrl+."],
                             "Stop training and keep the weights learned so far")
+    w.step_action = _action(w, "St&ep", r.step, "F7",
+                            "Take one batch and pause, and see its math on the Step page; from "
+                            "idle it trains a new network on the Reference engine")
+    w.lr_finder_action = _action(w, "Find a &learning rate…", w.inspect_tabs.open_lr_finder, None,
+                                 "A short test run that suggests a learning rate for the form")
+    w.step_epoch_action = _action(w, "Step epoc&h", r.step_epoch, "Shift+F7",
+                                  "Take the rest of the epoch, then pause")
     w.shortcuts_action = _action(w, "&Keyboard shortcuts", w.show_shortcuts, ["F1", "Ctrl+/"],
                                  "List the keyboard shortcuts")
     w.train_page_action = _action(w, "&Build and train", lambda: w.show_page(0),
@@ -64,6 +71,9 @@ def build_actions(w) -> None:
     w.evaluate_page_action = _action(w, "&Judge the test set", lambda: w.show_page(3),
                                      QKeySequence("Ctrl+4"),
                                      "The confusion matrix, the mistakes, confidence, robustness")
+    w.step_page_action = _action(w, "Step through the &math", lambda: w.show_page(4),
+                                 QKeySequence("Ctrl+5"),
+                                 "The batch just taken, unit by unit, with its real numbers")
     w.about_action = _action(w, "&About nndesk", w.show_about, None,
                              "Versions of nndesk, Qt, NumPy and more")
     w.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -91,9 +101,15 @@ def build_menus(w) -> None:
     view_menu.addAction(w.draw_page_action)
     view_menu.addAction(w.inspect_page_action)
     view_menu.addAction(w.evaluate_page_action)
+    view_menu.addAction(w.step_page_action)
     w.training_menu = bar.addMenu("&Training")
     for action in (w.start_action, w.pause_action, w.stop_action):
         w.training_menu.addAction(action)
+    w.training_menu.addSeparator()
+    w.training_menu.addAction(w.step_action)
+    w.training_menu.addAction(w.step_epoch_action)
+    w.training_menu.addSeparator()
+    w.training_menu.addAction(w.lr_finder_action)
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(w.shortcuts_action)
     help_menu.addAction(w.about_action)
@@ -121,4 +137,5 @@ def fill_recent_menu(w) -> None:
 def shortcut_actions(w) -> list[QAction]:
     return [w.new_action, w.open_action, w.save_action, w.save_as_action, w.import_action,
             w.export_action, w.quit_action, w.undo_action, w.redo_action, w.start_action,
-            w.pause_action, w.stop_action, w.shortcuts_action]
+            w.pause_action, w.stop_action, w.step_action, w.step_epoch_action,
+            w.shortcuts_action]

@@ -1,12 +1,19 @@
-"""Training runs as the window shows them: start, pause, stop, a new rate, and the progress.
+"""Training runs as the window shows them: start, pause, stop, step, a new rate or pace, and
+the progress.
 
 The runner starts a run from the form's spec, records what the run does in the session
 (network, history, metrics, unsaved work, run state) and shows its progress on the dashboard
 and in the status bar.
+
+Step mode: Step from idle trains a new network from the form on the Reference engine (the
+same training, the textbook steps) with recording on, taking one batch and pausing; Step on a
+paused run takes one more batch, Step epoch the rest of the epoch. Every run on the Reference
+engine records its steps, so the step math page has the numbers of the batch it paused after.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import time
 
@@ -32,6 +39,8 @@ class Runner(QObject):
         self.w = window
         self.session, self.controller = window.session, window.controller
         self._started_at = 0.0
+        self._stepping = False  # a Step's batches are being taken; the run pauses after them
+        self._epoch_after_first = False  # Step epoch from idle: the rest once batch 1 is done
         c = self.controller
         c.trainingStarted.connect(self._on_training_started)
         c.batchesReady.connect(self._on_batches_ready)
@@ -83,7 +92,49 @@ class Runner(QObject):
         except (engine.SpecError, ValueError):
             return None
 
-    def start(self) -> None:
+    def step_blocker(self) -> str:
+        """Why Step is disabled, or '' when it is not: it needs an idle window with a valid
+        form, a paused run, or a run at Slow speed (it pauses after the next batch)."""
+        if not self.controller.is_running():
+            return self.blocker()
+        state = self.session.run_state
+        if self._stepping:
+            return "A step is being taken."
+        if state == "stopping":
+            return "The run is stopping."
+        if state == "paused" or self.w.dashboard.pace():
+            return ""
+        return "Pause the run (or train at Slow speed) to step through it."
+
+    def step(self, whole_epoch: bool = False) -> None:
+        """Take one batch (``whole_epoch``: the rest of the epoch), then pause."""
+        reason = self.step_blocker()
+        if reason:
+            self.w.statusBar().showMessage(reason, 5000)
+            return
+        if not self.controller.is_running():
+            self.start(steps=1)
+            self._epoch_after_first = whole_epoch and self.controller.is_running()
+            return
+        self._advance(self.w.dashboard.batches_left_in_epoch() if whole_epoch else 1)
+
+    def step_epoch(self) -> None:
+        self.step(whole_epoch=True)
+
+    def _advance(self, batches: int) -> None:
+        self.controller.advance(batches)
+        self._stepping = True
+        self.w.set_state("training", f"Stepping {batches} batches…" if batches > 1
+                         else "Stepping…")
+
+    def set_pace(self, batches_per_second: float | None) -> None:
+        if self.controller.is_running():
+            self.controller.set_pace(batches_per_second)
+        self.w.update_actions()
+
+    def start(self, steps: int = 0) -> None:
+        """Train a new network from the form; with ``steps`` (Step) on the Reference engine,
+        pausing after that many batches."""
         w = self.w
         blocker = w.train_blocker()
         if blocker:
@@ -98,8 +149,11 @@ class Runner(QObject):
         if not w.files.confirm_discard("train a new network"):
             return
         spec = w.form.spec()
+        run_spec = copy.deepcopy(spec)
+        if steps:  # the same training, the textbook steps, every number recorded
+            run_spec["training"]["engine"] = "reference"
         try:
-            net = engine.build_network(spec)
+            net = engine.build_network(run_spec)
         except engine.SpecError as exc:
             w.dashboard.show_failure(html.escape(str(exc)))
             return
@@ -114,14 +168,23 @@ class Runner(QObject):
         write_json(w.settings, "form/spec", spec)
         self._started_at = time.perf_counter()
         mine = MyDigits(w.pad.digits.path) if w.dashboard.mix_check.isChecked() else None
-        self.controller.start(net, dataset, w.dashboard.subset_spin.value(), mine)
+        c = self.controller
+        c.start(net, dataset, w.dashboard.subset_spin.value(), mine)
+        c.set_pace(w.dashboard.pace())
+        c.set_recording(net.spec["training"]["engine"] == "reference")
         self.session.set_unsaved(True)  # a run asked to start is work in progress
-        w.set_state("training", "Starting…")
+        if steps:
+            self._advance(steps)
+        else:
+            w.set_state("training", "Starting…")
 
     def toggle_pause(self) -> None:
         if not self.controller.is_running() or self.session.run_state == "stopping":
             return
-        if self.controller.is_paused():
+        if self._stepping:  # stop stepping: pause after the next batch
+            self.controller.advance(1)
+            self.w.set_state("paused", "Pausing…")
+        elif self.controller.is_paused():
             self.controller.resume()
             self.w.set_state("training", "Training")
         else:
@@ -148,7 +211,7 @@ class Runner(QObject):
     def _on_training_started(self, event: dict) -> None:
         self.w.dashboard.begin_run(event)
         self.session.set_unsaved(True)
-        if self.session.run_state == "training":
+        if self.session.run_state == "training" and not self._stepping:
             self.w.set_state("training", "Training")
 
     def _on_batches_ready(self, batches: list) -> None:
@@ -171,8 +234,17 @@ class Runner(QObject):
             self.w.status_state.setText(f"Training · epoch {event['epoch']} of {event['epochs']} done")
 
     def _on_paused_changed(self, paused: bool) -> None:
-        if paused and self.session.run_state == "paused":
-            self.w.status_state.setText("Paused")
+        d = self.w.dashboard
+        if paused and self.controller.is_paused() and self.session.run_state in ("training",
+                                                                                 "paused"):
+            left = d.batches_left_in_epoch()
+            if self._epoch_after_first and left < d.batches_per_epoch:
+                self._epoch_after_first = False
+                self._advance(left)
+                return
+            where = d.show_paused()
+            self.w.set_state("paused", where if self._stepping else "Paused")
+            self._stepping = self._epoch_after_first = False
         self.w.update_actions()
 
     def _on_weights_ready(self, snapshot: dict) -> None:
@@ -206,6 +278,7 @@ class Runner(QObject):
         self.w.trainingFailed.emit(message)
 
     def _on_run_ended(self) -> None:
+        self._stepping = self._epoch_after_first = False
         self.w.dashboard.plots.stop_live()
         text = self.w.status_state.text()
         self.w.set_state("idle", text if text not in ("Training", "Stopping…") else "Idle")
