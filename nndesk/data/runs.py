@@ -66,18 +66,26 @@ class RunStore:
         found = []
         for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else ():
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                if not (isinstance(record, dict) and record.get("id") == path.stem
-                        and isinstance(record.get("spec"), dict)):
-                    raise ValueError("not a run record")
+                found.append(self._read(path))
             except (OSError, ValueError, UnicodeDecodeError) as exc:
                 self.problems.append(f"{path.name}: skipped, cannot be read ({exc})")
-                continue
-            found.append(record)
         return found
+
+    @staticmethod
+    def _read(path: Path) -> dict:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not (isinstance(record, dict) and record.get("id") == path.stem
+                and isinstance(record.get("spec"), dict)):
+            raise ValueError("not a run record")
+        return record
 
     def get(self, key: str) -> dict:
         """A run by id, by name (the newest of that name) or by its number in the list (1 up)."""
+        if ID_PATTERN.match(str(key)):
+            try:
+                return self._read(self._path(key))
+            except (OSError, ValueError, UnicodeDecodeError):
+                pass  # not there or unreadable: look it up among the others
         runs = self.runs()
         if key.isdigit() and 1 <= int(key) <= len(runs):
             return runs[int(key) - 1]

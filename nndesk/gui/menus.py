@@ -74,6 +74,8 @@ def build_actions(w) -> None:
     w.step_page_action = _action(w, "Step through the &math", lambda: w.show_page(4),
                                  QKeySequence("Ctrl+5"),
                                  "The batch just taken, unit by unit, with its real numbers")
+    w.runs_page_action = _action(w, "&Compare runs", lambda: w.show_page(5),
+                                 QKeySequence("Ctrl+6"), "Every run kept, listed and compared")
     w.about_action = _action(w, "&About nndesk", w.show_about, None,
                              "Versions of nndesk, Qt, NumPy and more")
     w.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -102,6 +104,7 @@ def build_menus(w) -> None:
     view_menu.addAction(w.inspect_page_action)
     view_menu.addAction(w.evaluate_page_action)
     view_menu.addAction(w.step_page_action)
+    view_menu.addAction(w.runs_page_action)
     w.training_menu = bar.addMenu("&Training")
     for action in (w.start_action, w.pause_action, w.stop_action):
         w.training_menu.addAction(action)

@@ -1,5 +1,6 @@
 """The window's pages: the builder, dashboard and inside views side by side on the first,
-then the drawing pad, the inspector, the test set judged and the step-through math."""
+then the drawing pad, the inspector, the test set judged, the step-through math and the runs
+compared."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .evaluation import EvaluationPage
 from .inspect_tabs import InspectTabs
 from .inspector import InspectorPage
 from .pad import PadPanel
+from .runs import RunsPage
 from .spec_form import SpecForm
 from .stepview import StepPage
 
@@ -44,6 +46,8 @@ def build(w) -> None:
     w.evaluation.setObjectName("evaluation")
     w.step_page = StepPage(w.session)
     w.step_page.setObjectName("stepPage")
+    w.runs_page = RunsPage(w.session)
+    w.runs_page.setObjectName("runsPage")
     for widget, title, tip in (
             (w.splitter, "Build && train",
              "Build a network, train it and watch it learn (Ctrl+1)"),
@@ -55,6 +59,8 @@ def build(w) -> None:
              "(Ctrl+4)"),
             (w.step_page, "Step through the math",
              "The batch just taken, unit by unit: forward, loss, backward and update with "
-             "their real numbers (Ctrl+5)")):
+             "their real numbers (Ctrl+5)"),
+            (w.runs_page, "Compare runs",
+             "Every run kept, compared: curves overlaid, the settings that differ (Ctrl+6)")):
         w.pages.setTabToolTip(w.pages.addTab(widget, title), tip)
     w.setCentralWidget(w.pages)

@@ -44,3 +44,14 @@ def test_the_threshold_reaches_the_pad(qtbot, window):
     assert window.pages.currentWidget() is window.inspector
     qtbot.waitUntil(lambda: "Train a network or open a model file" in window.inspector.message(),
                     timeout=3000)
+
+
+def test_a_run_in_the_window_is_kept_and_listed_on_compare_runs(qtbot, window):
+    set_small_run(qtbot, window, epochs=1, samples=300)
+    with qtbot.waitSignal(window.runEnded, timeout=30000):
+        click(qtbot, window.dashboard.train_button)
+    menu_action(window, "View", "Compare runs").trigger()
+    assert window.pages.currentWidget() is window.runs_page
+    runs = window.runs_page.runs()
+    assert len(runs) == 1 and runs[0]["spec"] == window.net.spec
+    assert runs[0]["metrics"]["test_accuracy"] == window.metrics["test_accuracy"]
