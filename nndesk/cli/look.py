@@ -50,20 +50,29 @@ def presets(args) -> int:
     return 0
 
 
+def _inputs(net, images, command: str, failed: list):
+    """(path, the network's input) for each image it can read; a one-line error on stderr for
+    each other, whose path goes into ``failed``."""
+    from ..gui.imagefile import ImageReadError, prepare_image
+
+    for path in images:
+        try:
+            x = prepare_image(net, path)
+        except ImageReadError as exc:
+            failed.append(path)
+            print(f"nndesk {command}: error: {exc}", file=sys.stderr)
+            continue
+        yield path, x
+
+
 def predict(args) -> int:
     from ..engine import load_model
-    from ..gui.imagefile import ImageReadError, predict_image
 
     net = load_model(args.model)
     names = net.metadata.get("class_names") or [str(i) for i in range(net.num_classes)]
-    failures = 0
-    for path in args.images:
-        try:
-            probs = predict_image(net, path)
-        except ImageReadError as exc:
-            failures += 1
-            print(f"nndesk predict: error: {exc}", file=sys.stderr)
-            continue
+    failed = []
+    for path, x in _inputs(net, args.images, "predict", failed):
+        probs = net.predict_proba(x)[0]
         order = probs.argsort()[::-1]
         if args.json:
             print(json.dumps({"file": str(path), "prediction": names[order[0]],
@@ -73,13 +82,12 @@ def predict(args) -> int:
         else:
             top = ", ".join(f"{names[i]} {probs[i]:.1%}" for i in order[:max(1, args.top)])
             print(f"{path}: {top}", flush=True)
-    return 1 if failures else 0
+    return 1 if failed else 0
 
 
 def explain(args) -> int:
     from ..engine import inspection, load_model
     from ..gui.explain_render import evidence_png, layers_png
-    from ..gui.imagefile import ImageReadError, prepare_image
 
     net = load_model(args.model)
     names = net.metadata.get("class_names") or [str(i) for i in range(net.num_classes)]
@@ -93,14 +101,8 @@ def explain(args) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"{args.out}: cannot make the output folder ({exc.strerror or exc})")
-    failures = 0
-    for path in args.images:
-        try:
-            x = prepare_image(net, path)
-        except ImageReadError as exc:
-            failures += 1
-            print(f"nndesk explain: error: {exc}", file=sys.stderr)
-            continue
+    failed = []
+    for path, x in _inputs(net, args.images, "explain", failed):
         probs = net.predict_proba(x)[0]
         predicted = int(probs.argmax())
         chosen = predicted if target is None else target
@@ -121,4 +123,4 @@ def explain(args) -> int:
                           "evidence_for": names[chosen], "evidence_score": evidence.score,
                           "layers": [r.summary() for r in responses],
                           "images": {k: str(v) for k, v in files.items()}}), flush=True)
-    return 1 if failures else 0
+    return 1 if failed else 0

@@ -1,4 +1,4 @@
-"""Reading digit images (PNG, JPEG and the other formats Qt reads) for ``nndesk predict``.
+"""Reading digit images (PNG, JPEG and the other formats Qt reads) for ``nndesk predict`` and ``nndesk explain``.
 
 Decoding uses Qt's QImage, which needs no running application, so the command line stays
 free of any other imaging library. Qt is imported only when an image is read; the module
@@ -58,7 +58,3 @@ def prepare_image(net, path) -> np.ndarray:
     except EmptyCanvasError:
         raise ImageReadError(f"{path}: the image holds no visible ink to recognise") from None
 
-
-def predict_image(net, path) -> np.ndarray:
-    """Class probabilities for one image file."""
-    return net.predict_proba(prepare_image(net, path))[0]
