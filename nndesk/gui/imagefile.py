@@ -1,4 +1,5 @@
-"""Reading digit images (PNG, JPEG and the other formats Qt reads) for ``nndesk predict`` and ``nndesk explain``.
+"""Reading digit images (PNG, JPEG and the other formats Qt reads) for ``nndesk predict`` and
+``nndesk explain``.
 
 Decoding uses Qt's QImage, which needs no running application, so the command line stays
 free of any other imaging library. Qt is imported only when an image is read; the module
