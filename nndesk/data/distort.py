@@ -38,16 +38,16 @@ def distort(x: np.ndarray, kind: str, level: float, image_shape=(28, 28),
     images = x.reshape(n, rows, cols)
     if kind == "noise":
         noisy = images + rng.normal(0.0, level, images.shape).astype(np.float32)
-        return np.clip(noisy, 0.0, 1.0).reshape(n, -1)
+        return np.clip(noisy, 0.0, 1.0).reshape(n, rows * cols)
     if kind == "thicken":
         extreme = np.maximum if level >= 0 else np.minimum
         for _ in range(int(abs(level))):
             images = cross_filter(images, extreme)
-        return np.array(images, dtype=np.float32).reshape(n, -1)
+        return np.array(images, dtype=np.float32).reshape(n, rows * cols)
     zeros, ones = np.zeros(n), np.ones(n)
     if kind == "shift":
         direction = rng.uniform(0, 2 * np.pi, n)
         shift = level * np.stack([np.sin(direction), np.cos(direction)])
-        return warp(images, zeros, ones, shift).reshape(n, -1)
+        return warp(images, zeros, ones, shift).reshape(n, rows * cols)
     sign = rng.choice([-1.0, 1.0], n)
-    return warp(images, np.deg2rad(level) * sign, ones, np.zeros((2, n))).reshape(n, -1)
+    return warp(images, np.deg2rad(level) * sign, ones, np.zeros((2, n))).reshape(n, rows * cols)

@@ -67,7 +67,7 @@ class RunStore:
         for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else ():
             try:
                 found.append(self._read(path))
-            except (OSError, ValueError, UnicodeDecodeError) as exc:
+            except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
                 self.problems.append(f"{path.name}: skipped, cannot be read ({exc})")
         return found
 
@@ -75,7 +75,9 @@ class RunStore:
     def _read(path: Path) -> dict:
         record = json.loads(path.read_text(encoding="utf-8"))
         if not (isinstance(record, dict) and record.get("id") == path.stem
-                and isinstance(record.get("spec"), dict)):
+                and ID_PATTERN.match(path.stem) and isinstance(record.get("spec"), dict)
+                and isinstance(record.get("name"), str)
+                and all(isinstance(record.get(k), dict) for k in ("history", "metrics"))):
             raise ValueError("not a run record")
         return record
 
@@ -84,7 +86,7 @@ class RunStore:
         if ID_PATTERN.match(str(key)):
             try:
                 return self._read(self._path(key))
-            except (OSError, ValueError, UnicodeDecodeError):
+            except (OSError, ValueError, UnicodeDecodeError, RecursionError):
                 pass  # not there or unreadable: look it up among the others
         runs = self.runs()
         if key.isdigit() and 1 <= int(key) <= len(runs):

@@ -3,19 +3,19 @@ that edits the spec.
 
 Each rule looks at the run so far and returns a ``Hint`` or None:
 
-    loss_rising     the last 10 batch losses average over 1.5x the lowest 10 before them,
-                    or one batch loss jumps over 3x the median of the 20 before it
+    loss_rising     the last 10 batch losses average over 1.5x the median of the 100 before
+                    them, or the median of the last 5 is over 3x that of the 20 before them
                     -> halve the learning rate
     not_finite      a batch loss is not a number -> a tenth of the learning rate
-    dead_relus      half or more of a ReLU layer's units are dead on the probe batch
+    dead_relus      half or more of a hidden ReLU layer's units are dead on the probe batch
                     -> He initialisation, or leaky ReLU for that layer once He is in use
-    saturated       half or more of a sigmoid/tanh layer's outputs are saturated
+    saturated       half or more of a hidden sigmoid/tanh layer's outputs are saturated
                     -> Glorot (Xavier) initialisation, or half the rate once it is in use
     overfitting     the validation loss rose two epochs running while the training loss
                     fell, and sits 2% over its best -> early stopping, then augmentation,
                     then weight decay
-    flat_start      after 100 batches (or an epoch) the last 20 batch losses average no
-                    less than 99% of the first 5 -> the loss that suits the output layer,
+    flat_start      after 100 batches the last 20 batch losses average no
+                    less than 98% of the first 20 -> the loss that suits the output layer,
                     or ten times the learning rate
 
 A fix is a patch of the spec: ``{"optimizer": {"learning_rate": 0.05}}``, with layers patched
@@ -53,12 +53,11 @@ def _rate(spec, factor: float, why: str) -> tuple[dict, str]:
 
 
 def loss_rising(history, spec, health):
-    losses = np.asarray(history["batch_loss"], float)
-    if len(losses) < 30 or not np.isfinite(losses[-30:]).all():
+    losses = np.asarray(history["batch_loss"][-110:], float)
+    if len(losses) < 30 or not np.isfinite(losses).all():
         return None
-    windows = np.convolve(losses[:-10], np.ones(10) / 10, mode="valid")
-    jump = losses[-1] > 3 * np.median(losses[-21:-1])
-    if losses[-10:].mean() > 1.5 * windows.min() or jump:
+    jump = np.median(losses[-5:]) > 3 * np.median(losses[-25:-5])
+    if losses[-10:].mean() > 1.5 * np.median(losses[:-10]) or jump:
         fix, text = _rate(spec, 0.5, "Halve it")
         return Hint("loss_rising", f"The loss is {'jumping' if jump else 'rising'}: the learning "
                     f"rate ({_lr(spec):g}) is probably too high.", fix, text)
@@ -74,8 +73,13 @@ def not_finite(history, spec, health):
     return None
 
 
+def _hidden(health, spec):
+    """The records of the hidden layers: an output layer's units answer to their targets."""
+    return [r for r in health or () if r["layer"] < len(spec["layers"]) - 1]
+
+
 def dead_relus(history, spec, health):
-    for record in health or ():
+    for record in _hidden(health, spec):
         if record["dead_share"] is not None and record["dead_share"] >= 0.5:
             n = record["layer"]
             share = f"{record['dead_share']:.0%}"
@@ -93,7 +97,7 @@ def dead_relus(history, spec, health):
 
 
 def saturated(history, spec, health):
-    for record in health or ():
+    for record in _hidden(health, spec):
         if record["saturated_share"] is not None and record["saturated_share"] >= 0.5:
             n = record["layer"]
             if spec["initializer"].startswith("glorot_") and \
@@ -131,10 +135,10 @@ def overfitting(history, spec, health):
 
 def flat_start(history, spec, health):
     losses = history["batch_loss"]
-    if len(losses) < 100 and not history["epoch"]:
+    if len(losses) < 100:
         return None
-    first, last = np.mean(losses[:5]), np.mean(losses[-20:])
-    if not (math.isfinite(first) and last >= 0.99 * first):
+    first, last = np.mean(losses[:20]), np.mean(losses[-20:])
+    if not (math.isfinite(first) and last >= 0.98 * first):
         return None
     out = spec["layers"][-1].get("activation")
     if spec["loss"] == "softmax_cross_entropy" and out != "softmax":
@@ -171,9 +175,8 @@ class Advisor:
         self.given: set[str] = set()
 
     def diverged(self, loss: float) -> list[Hint]:
+        """The rate hint for the run's end, even when a rule of the same name came before."""
         hint = diverged(self.spec, loss)
-        if hint.rule in self.given:
-            return []
         self.given.add(hint.rule)
         return [hint]
 

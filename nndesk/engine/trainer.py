@@ -50,9 +50,10 @@ class TrainingFailed(RuntimeError):
 class _Diverged(Exception):
     """The run diverged (see ``divergence``); handled in ``run``."""
 
-    def __init__(self, what, epoch, batch, lr, loss=float("nan")):
+    def __init__(self, what, epoch, batch, lr, loss=float("nan"), rate_hint=True):
         super().__init__(what)
         self.what, self.epoch, self.batch, self.lr, self.loss = what, epoch, batch, lr, loss
+        self.rate_hint = rate_hint  # a run stuck at chance is not one whose rate is too high
 
 
 def new_history() -> dict:
@@ -107,6 +108,7 @@ class Trainer:
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._budget: int | None = None  # batches left before pausing again (a Step)
+        self._budget_lock = threading.Lock()  # Step and Resume come from another thread
         self.pace: float | None = None  # batches a second, None for full speed
         self.recording = False
         self.last_step: dict | None = None
@@ -123,8 +125,9 @@ class Trainer:
 
     def resume(self) -> None:
         """Run on at full length: what was left of a Step is forgotten."""
-        self._budget = None
-        self._unpaused.set()
+        with self._budget_lock:
+            self._budget = None
+            self._unpaused.set()
 
     def publish(self) -> None:
         """Bring the network up to the run's latest weights and gradients (the fast path steps
@@ -134,8 +137,9 @@ class Trainer:
 
     def advance(self, batches: int = 1) -> None:
         """Take ``batches`` more batches, then pause (a paused run's Step)."""
-        self._budget = max(1, int(batches))
-        self._unpaused.set()
+        with self._budget_lock:
+            self._budget = max(1, int(batches))
+            self._unpaused.set()
 
     @property
     def paused(self) -> bool:
@@ -203,7 +207,7 @@ class Trainer:
                         plan.release()  # the network holds the run's latest weights again
         except _Diverged as exc:
             reason, error = "diverged", self._diverged_message(exc)
-            for event in self.checkup.diverged(exc.loss):
+            for event in self.checkup.diverged(exc.loss) if exc.rate_hint else ():
                 self._emit(event)
         except TrainingFailed as exc:
             reason, error = "failed", str(exc)
@@ -299,7 +303,8 @@ class Trainer:
                     return "early_stopping"
             problem = self._watch.epoch(record["train_accuracy"], val_acc, record["train_loss"])
             if problem and not self._keeps_going(problem, epoch, lr):
-                raise _Diverged(problem, epoch, batches_per_epoch - 1, lr)
+                raise _Diverged(problem, epoch, batches_per_epoch - 1, lr, record["train_loss"],
+                                rate_hint=False)
         return "completed"
 
     def _before_step(self, x, y, lr, epoch, batch) -> dict:
@@ -314,11 +319,12 @@ class Trainer:
 
     def _after_step(self, started: float) -> None:
         """Pause when a Step's batches are done; wait out the pace of a slow run."""
-        if self._budget is not None:
-            self._budget -= 1
-            if self._budget <= 0:
-                self._budget = None
-                self._unpaused.clear()
+        with self._budget_lock:
+            if self._budget is not None:
+                self._budget -= 1
+                if self._budget <= 0:
+                    self._budget = None
+                    self._unpaused.clear()
         if self.pace:
             time.sleep(max(0.0, 1.0 / self.pace - (time.perf_counter() - started)))
 

@@ -57,3 +57,8 @@ def test_bad_arguments():
         distort(_digit(), "blur", 1)
     with pytest.raises(ValueError, match="expected a batch of shape"):
         distort(np.zeros((2, 10)), "shift", 1)
+
+
+@pytest.mark.parametrize("kind", sorted(LEVELS))
+def test_an_empty_batch_stays_empty(kind):
+    assert distort(np.zeros((0, 784)), kind, LEVELS[kind][-1]).shape == (0, 784)

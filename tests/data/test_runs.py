@@ -71,3 +71,19 @@ def test_runs_that_differ_only_in_the_seed_are_grouped(tmp_path):
     _add(store, other, 1010.0)
     groups = seed_groups(store.runs())
     assert sorted(len(g) for g in groups) == [1, 3]
+
+
+def test_odd_files_never_break_the_store(tmp_path):
+    store = RunStore(tmp_path)
+    good = _add(store, load_preset("default"), 1000.0, name="good")
+    (tmp_path / "20200101-000000002-abcd.json").write_text("[" * 100000 + "]" * 100000)
+    nameless = {**json.loads((tmp_path / f"{good['id']}.json").read_text()),
+                "id": "20200101-000000003-abcd"}
+    del nameless["name"]
+    (tmp_path / "20200101-000000003-abcd.json").write_text(json.dumps(nameless))
+    odd = {**nameless, "id": "odd", "name": "odd"}
+    (tmp_path / "odd.json").write_text(json.dumps(odd))
+    assert [r["name"] for r in store.runs()] == ["good"]
+    assert len(store.problems) == 3
+    store.rename("good", "still good")
+    assert store.get("still good")["id"] == good["id"]

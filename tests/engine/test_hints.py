@@ -54,10 +54,10 @@ def test_health_measures_each_layer():
 def test_loss_rising_and_not_rising():
     falling = np.linspace(2.3, 0.5, 60)
     assert hints.loss_rising(_history(falling), _spec(), None) is None
-    rising = np.concatenate([falling, np.full(10, 1.5)])
+    rising = np.concatenate([falling, np.full(10, 3.0)])
     hint = hints.loss_rising(_history(rising), _spec(), None)
     assert hint.fix == {"optimizer": {"learning_rate": 0.001}}
-    jump = np.concatenate([falling, [4.0]])
+    jump = np.concatenate([falling, np.full(5, 4.0)])
     assert "jumping" in hints.loss_rising(_history(jump), _spec(), None).message
 
 
@@ -137,3 +137,40 @@ def test_the_rate_finder_suggests_a_rate_near_the_presets(mnist):
     assert 1e-4 <= result["suggestion"] <= 3e-2  # the preset trains at 1e-3
     with pytest.raises(ValueError, match="start < end"):
         find_learning_rate(load_preset("xor"), np.zeros((4, 2)), np.zeros(4), start=1, end=0.1)
+
+
+def test_noisy_but_steady_losses_raise_no_rate_hint():
+    rng = np.random.default_rng(0)
+    for sigma in (0.2, 0.4):
+        losses = np.exp(rng.normal(0.0, sigma, 400)) * 0.5  # a noisy plateau
+        for end in range(30, 401, 20):
+            assert hints.loss_rising(_history(losses[:end]), _spec(), None) is None, (sigma, end)
+    spike = np.concatenate([np.full(60, 0.5), [2.5], np.full(3, 0.5)])
+    assert hints.loss_rising(_history(spike), _spec(), None) is None  # one bad batch
+
+
+def test_few_batches_are_not_a_flat_start():
+    few = _history([2.30, 2.25, 2.20], epoch=[1, 2, 3], train_loss=[2.3, 2.25, 2.2])
+    assert hints.flat_start(few, _spec(), None) is None
+
+
+def test_the_output_layer_is_neither_dead_nor_saturated():
+    health = [{"layer": 2, "activation": "sigmoid", "dead_share": None, "saturated_share": 0.9},
+              {"layer": 2, "activation": "relu", "dead_share": 0.9, "saturated_share": None}]
+    spec = _spec()
+    assert hints.saturated(_history(), spec, health) is None
+    assert hints.dead_relus(_history(), spec, health) is None
+    hidden = [{**health[0], "layer": 1}]
+    assert hints.saturated(_history(), spec, hidden) is not None
+
+
+def test_a_run_stuck_at_chance_gets_no_lower_the_rate_hint(mnist):
+    spec = load_preset("tiny_relu")
+    spec["optimizer"]["learning_rate"] = 1e-7
+    events = []
+    net = build_network(spec)
+    result = Trainer(net, mnist.x_train[:3000], mnist.y_train[:3000], batch_size=10, epochs=3,
+                     listeners=[events.append]).run()
+    rules = [e["rule"] for e in events if e["event"] == "hint"]
+    assert result["reason"] == "diverged" and "not_finite" not in rules
+    assert "flat_start" in rules
