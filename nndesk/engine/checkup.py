@@ -51,6 +51,11 @@ class Checkup:
         return [{"event": "health", "epoch": epoch, "step": step, "layers": self.health},
                 *self.hints(history)]
 
+    def epoch_end(self, epoch: int, batches: int, history: dict) -> list[dict]:
+        """The hints at an epoch's end: every epoch of ``EVERY`` batches or more, else every
+        ``EVERY``-th epoch (a run of one batch an epoch has thousands)."""
+        return self.hints(history) if batches >= EVERY or epoch % EVERY == 0 else []
+
     def hints(self, history: dict) -> list[dict]:
         return [hint.event() for hint in self.advisor.check(history, self.health)]
 

@@ -291,7 +291,8 @@ class Trainer:
             self._emit({"event": "epoch", "epochs": self.epochs,
                         "samples_per_second": seen / epoch_seconds if epoch_seconds else 0.0,
                         **record})
-            for event in self.checkup.hints(self.history) if self.listeners else ():
+            for event in self.checkup.epoch_end(epoch + 1, batches_per_epoch, self.history) \
+                    if self.listeners else ():
                 self._emit(event)
             monitored = record["train_loss"] if val_loss is None else val_loss
             if monitored < self._best_loss:
