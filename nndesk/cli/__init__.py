@@ -35,8 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--preset", metavar="NAME", help="a preset (see `nndesk presets`); "
                      "default: the default preset")
     src.add_argument("--spec", metavar="FILE", type=Path, help="a spec file (JSON)")
-    t.add_argument("--dataset", metavar="mnist|PATH", help="mnist, xor, a folder of IDX or "
-                   "CSV files, or one CSV file (default: the spec's dataset)")
+    t.add_argument("--dataset", metavar="mnist|PATH", help="mnist, xor, a generated plane "
+                   "(circle, xor2d, gauss, spiral, moons, checkerboard; spiral:classes=3), a "
+                   "folder of IDX or CSV files, or one CSV file (default: the spec's dataset)")
+    t.add_argument("--noise", type=float, metavar="X", help="for a generated plane (circle, "
+                   "xor2d, gauss, spiral, moons, checkerboard): the jitter (default 0.1)")
+    t.add_argument("--points", type=int, metavar="N", help="for a generated plane: how many "
+                   "points (default 500; a fifth are the test split)")
     t.add_argument("--epochs", type=int, metavar="N")
     t.add_argument("--batch-size", type=int, metavar="N", help="0 trains on the full batch")
     t.add_argument("--lr", type=float, metavar="X", help="learning rate")

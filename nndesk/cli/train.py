@@ -43,9 +43,28 @@ def _apply_overrides(spec: dict, args) -> dict:
         spec["seed"] = args.seed
     if args.dataset is not None:
         spec["dataset"] = args.dataset
+    if args.noise is not None or args.points is not None:
+        spec["dataset"] = _toy_settings(spec["dataset"], args)
     if args.engine is not None:
         training["engine"] = args.engine
     return check(spec)
+
+
+def _toy_settings(dataset: str, args) -> str:
+    """The toy plane's name with ``--noise`` and ``--points`` in it."""
+    from ..data import toy2d
+
+    parsed = toy2d.parse(dataset) if isinstance(dataset, str) else None
+    if parsed is None:
+        raise CliError(f"--noise and --points are for the generated planes ("
+                       f"{', '.join(toy2d.GENERATORS)}), and the dataset is {dataset!r}")
+    base, settings = parsed
+    for key in ("noise", "points"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    name = toy2d.name_of(base, settings)
+    toy2d.parse(name)  # the limits, with the message they give
+    return name
 
 
 class _Progress:

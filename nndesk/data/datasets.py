@@ -4,6 +4,8 @@
 
 - ``"mnist"``: the bundled MNIST digits (see ``nndesk.data.mnist``);
 - ``"xor"``: the 4-sample XOR toy set;
+- ``"circle"``, ``"xor2d"``, ``"gauss"``, ``"spiral"``, ``"moons"``, ``"checkerboard"``: two-feature
+  planes, generated (``nndesk.data.toy2d``; ``spiral:classes=3,noise=0.2``);
 - a folder holding the four MNIST-format IDX files, gzip or not, named as MNIST names
   them (``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``,
   ``t10k-images-idx3-ubyte[.gz]``, ``t10k-labels-idx1-ubyte[.gz]``; ``test-`` for
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nndesk.data import mnist
+from nndesk.data import mnist, toy2d
 from nndesk.data.csvfile import read_csv
 from nndesk.data.errors import DataError
 from nndesk.data.fileio import read_bytes
@@ -46,7 +48,7 @@ IDX_FILES = {  # role -> the standard file name, for messages
     "test-labels": "t10k-labels-idx1-ubyte[.gz]",
 }
 _IDX_NAME = re.compile(r"^(train|t10k|test)-(images|labels)[-.]idx[13]-ubyte(\.gz)?$", re.I)
-ACCEPTED = ('"mnist", "xor", a folder holding the four MNIST-format IDX files '
+ACCEPTED = ('"mnist", "xor", a toy plane (circle, xor2d, gauss, spiral, moons, checkerboard), a folder holding the four MNIST-format IDX files '
             "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
             "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]), "
             "a folder holding train.csv and test.csv, or one .csv file")
@@ -75,6 +77,9 @@ def load_dataset(name: str | os.PathLike) -> Dataset:
         return _load_mnist()
     if given.strip().lower() == "xor":
         return _load_xor()
+    toy = toy2d.parse(given)
+    if toy is not None:
+        return _load_toy(given.strip(), *toy)
     path = Path(given).expanduser()
     if path.is_dir():
         return _load_folder(path, given)
@@ -97,6 +102,17 @@ def _load_xor() -> Dataset:
     return Dataset("xor", x, y, x.copy(), y.copy(), ["0", "1"], None,
                    "XOR toy set: 4 samples of 3 inputs (the third is always 1, a bias input); "
                    "train and test are the same 4 samples")
+
+
+def _load_toy(name: str, base: str, settings: dict) -> Dataset:
+    x, y = toy2d.generate(base, settings)
+    test = np.zeros(len(y), bool)
+    test[np.random.default_rng(settings["seed"]).permutation(len(y))[::5]] = True
+    classes = [str(c) for c in range(settings["classes"] if base in toy2d.MULTICLASS else 2)]
+    return Dataset(name, x[~test], y[~test], x[test], y[test], classes, None,
+                   f"{base}: {settings['points']} generated points of two features (x1, x2), "
+                   f"noise {settings['noise']:g}, seed {settings['seed']}; every 5th is a test "
+                   f"point")
 
 
 def _load_folder(folder: Path, name: str) -> Dataset:

@@ -30,6 +30,9 @@ def _close(a, b, rtol=RTOL):
 def _data(spec, mnist, n=2000):
     if spec["input_shape"] == [3]:
         return XOR_X, XOR_Y
+    if spec["input_shape"] == [2]:  # a generated plane
+        plane = load_dataset(spec["dataset"])
+        return plane.x_train, plane.y_train
     return mnist.x_train[:n], mnist.y_train[:n]
 
 

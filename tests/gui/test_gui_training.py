@@ -188,7 +188,8 @@ def test_hover_readout_and_export_from_the_plots(qtbot, window, tmp_path):
 def test_the_classic_preset_trains_in_the_window_with_deferred_updates(qtbot, window):
     """Nielsen's preset (SGD, batch 10) takes the fast path's deferred first-layer updates:
     the window's pause, snapshots and kept weights must see every update."""
-    choose(qtbot, window.form.preset_combo, "nielsen_sigmoid")
+    choose(qtbot, window.form.preset_combo, "nielsen_sigmoid")  # past the planes' presets
+    qtbot.waitUntil(window.dataset_ready, timeout=20000)  # MNIST again, as a person would wait
     set_small_run(qtbot, window, epochs=200, samples=3000, batch=10)
     d = window.dashboard
     click(qtbot, d.train_button)
@@ -288,3 +289,14 @@ def test_a_heavy_run_asks_first_and_no_keeps_it_from_starting(qtbot, window, dia
     click(qtbot, window.dashboard.train_button)
     assert dialogs.kinds() == ["question"] and "heavy run" in dialogs.texts("question")[0]
     assert not window.controller.is_running() and window.net is None
+
+
+def test_a_generated_plane_trains_in_the_window(qtbot, window):
+    choose(qtbot, window.form.preset_combo, "spiral")
+    qtbot.waitUntil(lambda: window.dataset_ready() and window.dataset.name == "spiral",
+                    timeout=20000)
+    assert window.form.spec()["input_shape"] == [2]
+    with qtbot.waitSignal(window.trainingFinished, timeout=60000) as finished:
+        click(qtbot, window.dashboard.train_button)
+    assert finished.args[0]["reason"] == "completed"
+    assert finished.args[0]["test_accuracy"] >= 0.95
