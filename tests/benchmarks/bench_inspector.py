@@ -35,7 +35,7 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_pad_latency import _paths  # noqa: E402
+from bench_pad_latency import begin_stroke, paths  # noqa: E402
 from benchutil import BackgroundLoad, machine_info  # noqa: E402
 
 TARGETS = {"default": 16.0, "lenet": 50.0}
@@ -86,14 +86,8 @@ def measure(app, preset: str, dataset, strokes: int) -> dict:
     total, own = [], []
     load = BackgroundLoad().start()
     for trial in range(strokes + 5):
-        pad.clear()
-        app.processEvents()
-        path = _paths(rng)[trial % 4]
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(*path[0]))
-        for x, y in path[1:]:
-            QTest.mouseMove(canvas, QPoint(x, y))
-        app.processEvents()
+        path = paths(rng)[trial % 4]
+        begin_stroke(app, pad, path)
         before = page.redraw_count
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                            QPoint(*path[-1]))

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 TARGET_MS = 16.0
 
 
-def _paths(rng: np.random.Generator) -> list[list[tuple[int, int]]]:
+def paths(rng: np.random.Generator) -> list[list[tuple[int, int]]]:
     """A few digit-like strokes (a 1, a 0, a 7, a curve), jittered."""
     dx, dy = rng.integers(-30, 31, size=2)
     one = [(140 + dx, 40 + dy + 8 * i) for i in range(26)]
@@ -48,6 +48,19 @@ def _paths(rng: np.random.Generator) -> list[list[tuple[int, int]]]:
     curve = [(int(140 + dx + 60 * math.cos(t)), int(90 + dy + 50 * math.sin(t)))
              for t in np.linspace(-math.pi, 0.6 * math.pi, 30)]
     return [one, zero, seven, curve]
+
+
+def begin_stroke(app, pad, path) -> None:
+    """Clear the pad and draw ``path`` up to its last point, the button still down (the
+    release, the part that is timed, is the caller's)."""
+    pad.clear()
+    app.processEvents()
+    canvas = pad.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(*path[0]))
+    for x, y in path[1:]:
+        QTest.mouseMove(canvas, QPoint(x, y))
+    app.processEvents()  # let any throttled mid-stroke prediction happen before timing
 
 
 def measure(panel, app, trials: int, rng) -> dict:
@@ -62,14 +75,8 @@ def measure(panel, app, trials: int, rng) -> dict:
     panel.predictionUpdated.connect(lambda p: state.__setitem__("predicted", time.perf_counter()))
     totals, predicts, cpu = [], [], []
     for trial in range(trials):
-        panel.clear()
-        app.processEvents()
-        path = _paths(rng)[trial % 4]
-        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(*path[0]))
-        for x, y in path[1:]:
-            QTest.mouseMove(canvas, QPoint(x, y))
-        app.processEvents()  # let any throttled mid-stroke prediction happen before timing
+        path = paths(rng)[trial % 4]
+        begin_stroke(app, panel, path)
         state["painted"] = state["predicted"] = 0.0
         start, cpu_start = time.perf_counter(), time.process_time()
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
